@@ -1,0 +1,76 @@
+# Everyday commands. `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# PostgreSQL pass of `make test`: the server to create the test database on.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/referat_archive)
+PYTEST_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help setup run serve migrate sample test test-sqlite test-postgres lint format browser-deps messages bench clean
+
+help:
+	@echo "make run     - set up, migrate the embedded SQLite archive, load sample data, serve on http://$(HOST):$(PORT)"
+	@echo "make test    - set up and run every test on SQLite, then on PostgreSQL"
+	@echo "make lint    - ruff check and format check"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	DEBUG=1 $(PY) manage.py migrate --noinput
+
+sample: migrate
+	DEBUG=1 $(PY) manage.py load_sample_data
+
+run: sample
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  ($$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "Could not install chromium: browser tests will be skipped (they fail under CI)"; \
+	fi
+
+test: setup browser-deps test-sqlite test-postgres
+
+test-sqlite: setup
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+# Runs when a PostgreSQL server answers; ARCHIVE_REQUIRE_POSTGRES=1 (set by CI) makes a
+# missing server an error instead of a skip.
+test-postgres: setup
+	@if DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m minutes.dbcheck; then \
+	  echo "== tests on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest $(PYTEST_ARGS); \
+	elif [ -n "$$ARCHIVE_REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is required (ARCHIVE_REQUIRE_POSTGRES) but not reachable at $(TEST_DATABASE_URL)"; exit 1; \
+	else \
+	  echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): PostgreSQL pass skipped =="; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: setup
+	cd minutes && DEBUG=1 ../$(PY) ../manage.py compilemessages
+	DEBUG=1 $(PY) manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,57 @@
+"""django-filter FilterSets: explicit field names and lookups; ``q`` calls the search interface."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from minutes.models import AgendaItem, Committee, Municipality, Outcome
+from minutes.search.backends import get_backend
+from minutes.search.query import parse_query
+
+SORT_RELEVANCE = "relevance"
+SORT_NEWEST = "newest"
+SORT_OLDEST = "oldest"
+
+
+class AgendaItemFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_query", label=_("Søgeord"))
+    municipality = django_filters.ModelMultipleChoiceFilter(
+        field_name="municipality",
+        to_field_name="slug",
+        queryset=Municipality.objects.all(),
+        label=_("Kommune"),
+    )
+    committee = django_filters.ModelMultipleChoiceFilter(
+        field_name="committee", queryset=Committee.objects.all(), label=_("Udvalg")
+    )
+    date_from = django_filters.DateFilter(field_name="meeting_date", lookup_expr="gte", label=_("Fra dato"))
+    date_to = django_filters.DateFilter(field_name="meeting_date", lookup_expr="lte", label=_("Til dato"))
+    year = django_filters.NumberFilter(field_name="meeting_date", lookup_expr="year", label=_("År"))
+    outcome = django_filters.MultipleChoiceFilter(
+        field_name="outcome", choices=Outcome.choices, label=_("Udfald")
+    )
+    closed = django_filters.BooleanFilter(field_name="is_closed", label=_("Lukket punkt"))
+    case_number = django_filters.CharFilter(
+        field_name="case_number", lookup_expr="iexact", label=_("Sagsnummer")
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort",
+        choices=[(SORT_RELEVANCE, _("Relevans")), (SORT_NEWEST, _("Nyeste")), (SORT_OLDEST, _("Ældste"))],
+        empty_label=None,
+        label=_("Sortering"),
+    )
+
+    class Meta:
+        model = AgendaItem
+        fields: list[str] = []
+
+    def filter_query(self, queryset, name, value):
+        query = parse_query(value)
+        if query.is_empty:
+            return queryset
+        return get_backend().match(queryset, query)
+
+    def filter_sort(self, queryset, name, value):
+        # Ordering is applied by the search service, which knows whether there is a query.
+        return queryset

@@ -1,0 +1,73 @@
+"""Read Danish municipal referater into frozen dataclasses: plain Python, no Django.
+
+``parse_referat(text)`` reads plain, Markdown or PDF-extracted text; ``extract_pdf_text(data)``
+gets that text out of a PDF. Both raise ``ReferatError`` for input that is no readable referat.
+"""
+
+from .pdf import extract_pdf_text
+from .referat import parse_referat
+from .types import (
+    OUTCOME_APPROVED,
+    OUTCOME_DISCUSSED,
+    OUTCOME_NOTED,
+    OUTCOME_OTHER,
+    OUTCOME_POSTPONED,
+    OUTCOME_RECOMMENDED,
+    OUTCOME_REJECTED,
+    OUTCOMES,
+    SECTION_CASE_FLOW,
+    SECTION_DESCRIPTION,
+    SECTION_ECONOMY,
+    SECTION_HEARING,
+    SECTION_LEGAL,
+    SECTION_OTHER,
+    SECTION_PREVIOUS,
+    SECTION_RECOMMENDATION,
+    SECTION_RESUME,
+    SECTION_VISION,
+    Notice,
+    ParsedAttachment,
+    ParsedDecision,
+    ParsedDecisionPart,
+    ParsedItem,
+    ParsedMeeting,
+    ParsedParticipant,
+    ParsedSection,
+    ParseResult,
+    ReferatError,
+    gettext_noop,
+)
+
+__all__ = [
+    "OUTCOMES",
+    "OUTCOME_APPROVED",
+    "OUTCOME_DISCUSSED",
+    "OUTCOME_NOTED",
+    "OUTCOME_OTHER",
+    "OUTCOME_POSTPONED",
+    "OUTCOME_RECOMMENDED",
+    "OUTCOME_REJECTED",
+    "SECTION_CASE_FLOW",
+    "SECTION_DESCRIPTION",
+    "SECTION_ECONOMY",
+    "SECTION_HEARING",
+    "SECTION_LEGAL",
+    "SECTION_OTHER",
+    "SECTION_PREVIOUS",
+    "SECTION_RECOMMENDATION",
+    "SECTION_RESUME",
+    "SECTION_VISION",
+    "Notice",
+    "ParseResult",
+    "ParsedAttachment",
+    "ParsedDecision",
+    "ParsedDecisionPart",
+    "ParsedItem",
+    "ParsedMeeting",
+    "ParsedParticipant",
+    "ParsedSection",
+    "ReferatError",
+    "extract_pdf_text",
+    "gettext_noop",
+    "parse_referat",
+]

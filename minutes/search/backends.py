@@ -1,0 +1,266 @@
+"""Search backends, one per database vendor, behind one small interface.
+
+PostgreSQL: a stored, weighted ``tsvector`` generated column (``search_vector``; title A,
+decision B, body C, attachments and compound parts D) with a GIN index, matched with
+``websearch_to_tsquery('danish', …)``, ranked with ``ts_rank_cd``, snippets from
+``ts_headline`` for the rows on the page only.
+
+SQLite: an FTS5 table (``minutes_item_fts``) whose index holds Snowball stems computed in
+Python (the same algorithm PostgreSQL's ``danish`` configuration uses), one stem per
+word, so its token positions line up with the original text. Its content table is the
+item table itself, so ``snippet()`` cuts passages from the original words. The stemmed
+rows live in ``minutes_searchdoc``; triggers copy them into FTS5 and remove them again.
+Ranked with ``bm25`` with column weights.
+
+Both are created by migration 0002 and read the same ``ParsedQuery``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from minutes.search.query import ParsedQuery
+from minutes.textanalysis.stemming import stem, tokenize
+
+# Markers put around matches by the engines; replaced by <mark> after HTML escaping.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+
+# Columns that carry text a snippet can be cut from, in order of preference on ties.
+SNIPPET_FIELDS = ("body_text", "decision_text", "attachment_text")
+
+# FTS5 column order and bm25 weights: a title or decision match outweighs the body.
+FTS_COLUMNS = ("title", "decision_text", "body_text", "attachment_text", "search_parts")
+BM25_WEIGHTS = (10.0, 5.0, 1.0, 0.5, 0.3)
+
+SNIPPET_WORDS = 28
+
+
+@dataclass(frozen=True)
+class RawSnippet:
+    """A passage with engine markers (not yet escaped) and the field it came from."""
+
+    text: str
+    field: str
+
+
+class SearchBackend(ABC):
+    """What every backend offers. Views and services use only this."""
+
+    vendor = ""
+
+    @abstractmethod
+    def match(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        """Restrict ``queryset`` to items matching ``query`` (counts and facets use this)."""
+
+    @abstractmethod
+    def rank(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        """Annotate ``search_rank`` (higher is better) on an already matched queryset."""
+
+    @abstractmethod
+    def snippets(self, item_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawSnippet]:
+        """Return the best passage of each item for ``query`` (rows on one page only)."""
+
+    @abstractmethod
+    def index_items(self, item_ids: Iterable[int]) -> None:
+        """Bring the index up to date for these items (after they were written)."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Empty the index (before a rebuild)."""
+
+    @staticmethod
+    def _best(candidates: dict[str, str]) -> RawSnippet | None:
+        scored = [
+            (len({w for w in _marked_words(text)}), -SNIPPET_FIELDS.index(name), name, text)
+            for name, text in candidates.items()
+            if text and MARK_START in text
+        ]
+        if not scored:
+            return None
+        _, _, name, text = max(scored)
+        return RawSnippet(text, name)
+
+
+def _marked_words(text: str) -> list[str]:
+    words, start = [], text.find(MARK_START)
+    while start != -1:
+        end = text.find(MARK_END, start)
+        if end == -1:
+            break
+        words.append(text[start + 1 : end].lower())
+        start = text.find(MARK_START, end)
+    return words
+
+
+class PostgresBackend(SearchBackend):
+    vendor = "postgresql"
+    CONFIG = "danish"
+    HEADLINE_OPTIONS = (
+        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, ShortWord=2, "
+        'MaxFragments=2, FragmentDelimiter=" … "'
+    )
+
+    def _tsquery(self, text: str) -> RawSQL:
+        return RawSQL("websearch_to_tsquery(%s::regconfig, %s)", [self.CONFIG, text])
+
+    def match(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        if query.has_positive:
+            # The query already carries its exclusions ("-word" → "!word").
+            sql, text = (
+                "minutes_agendaitem.search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",
+                query.websearch(),
+            )
+        else:
+            sql = "NOT (minutes_agendaitem.search_vector @@ websearch_to_tsquery(%s::regconfig, %s))"
+            text = query.websearch_excluded()
+        return queryset.filter(RawSQL(sql, [self.CONFIG, text], output_field=BooleanField()))
+
+    def rank(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        if not query.has_positive:
+            return queryset.annotate(search_rank=RawSQL("0.0", [], output_field=FloatField()))
+        # Normalisation 1 divides by 1 + log(length), so long items do not win by length.
+        rank = RawSQL(
+            "ts_rank_cd(minutes_agendaitem.search_vector, websearch_to_tsquery(%s::regconfig, %s), 1)",
+            [self.CONFIG, query.websearch()],
+            output_field=FloatField(),
+        )
+        return queryset.annotate(search_rank=rank)
+
+    def snippets(self, item_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawSnippet]:
+        if not item_ids or not query.has_positive:
+            return {}
+        columns = ", ".join(
+            f"ts_headline(%(config)s::regconfig, {name}, q.query, %(options)s)" for name in SNIPPET_FIELDS
+        )
+        sql = (
+            f"SELECT i.id, {columns} FROM minutes_agendaitem i, "
+            "(SELECT websearch_to_tsquery(%(config)s::regconfig, %(query)s) AS query) q "
+            "WHERE i.id = ANY(%(ids)s)"
+        )
+        params = {
+            "config": self.CONFIG,
+            "query": query.websearch(),
+            "options": self.HEADLINE_OPTIONS,
+            "ids": list(item_ids),
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        result = {}
+        for item_id, *texts in rows:
+            best = self._best(dict(zip(SNIPPET_FIELDS, texts, strict=True)))
+            if best:
+                result[item_id] = best
+        return result
+
+    def index_items(self, item_ids: Iterable[int]) -> None:
+        # The tsvector is a generated column: PostgreSQL keeps it current on every write.
+        return None
+
+    def clear(self) -> None:
+        return None
+
+
+def fts_text(text: str) -> str:
+    """Return ``text`` as FTS5 should index it: one Snowball stem per word, in order.
+
+    One stem per token keeps FTS5's token positions equal to the original text's, so
+    ``snippet()`` (which reads the original from the content table) marks the right words.
+    """
+    return " ".join(stem(token) for token in tokenize(text))
+
+
+class SqliteBackend(SearchBackend):
+    vendor = "sqlite"
+
+    def _bm25(self) -> str:
+        return "bm25(minutes_item_fts, " + ", ".join(str(w) for w in BM25_WEIGHTS) + ")"
+
+    def match(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        # The MATCH text is built from quoted stems only, never from raw user input.
+        matches = "SELECT rowid FROM minutes_item_fts WHERE minutes_item_fts MATCH %s"
+        if query.has_positive:
+            sql, text = f"minutes_agendaitem.id IN ({matches})", query.fts5()
+        else:
+            sql, text = f"minutes_agendaitem.id NOT IN ({matches})", query.fts5_excluded()
+        return queryset.filter(RawSQL(sql, [text], output_field=BooleanField()))
+
+    def rank(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        if not query.has_positive:
+            return queryset.annotate(search_rank=RawSQL("0.0", [], output_field=FloatField()))
+        # Join the FTS table so bm25() sees the MATCH. bm25 is lower for better matches;
+        # negate it so that a higher search_rank is better on both backends.
+        return queryset.extra(
+            tables=["minutes_item_fts"],
+            where=["minutes_item_fts.rowid = minutes_agendaitem.id", "minutes_item_fts MATCH %s"],
+            params=[query.fts5()],
+            select={"search_rank": f"-{self._bm25()}"},
+        )
+
+    def snippets(self, item_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawSnippet]:
+        if not item_ids or not query.has_positive:
+            return {}
+        columns = ", ".join(
+            f"snippet(minutes_item_fts, {FTS_COLUMNS.index(name)}, %s, %s, ' … ', {SNIPPET_WORDS})"
+            for name in SNIPPET_FIELDS
+        )
+        placeholders = ", ".join("%s" for _ in item_ids)
+        sql = (
+            f"SELECT rowid, {columns} FROM minutes_item_fts "
+            f"WHERE minutes_item_fts MATCH %s AND rowid IN ({placeholders})"
+        )
+        params: list = []
+        for _ in SNIPPET_FIELDS:
+            params += [MARK_START, MARK_END]
+        params += [query.fts5(), *item_ids]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        result = {}
+        for item_id, *texts in rows:
+            best = self._best(dict(zip(SNIPPET_FIELDS, texts, strict=True)))
+            if best:
+                result[item_id] = best
+        return result
+
+    def index_items(self, item_ids: Iterable[int]) -> None:
+        ids = list(item_ids)
+        columns = ", ".join(FTS_COLUMNS)
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                placeholders = ", ".join("%s" for _ in batch)
+                cursor.execute(f"DELETE FROM minutes_searchdoc WHERE item_id IN ({placeholders})", batch)
+                cursor.execute(
+                    f"SELECT id, {columns} FROM minutes_agendaitem WHERE id IN ({placeholders})", batch
+                )
+                rows = [
+                    (row[0], *(fts_text(value or "") for value in row[1:-1]), row[-1] or "")
+                    for row in cursor.fetchall()
+                ]
+                cursor.executemany(
+                    f"INSERT INTO minutes_searchdoc (item_id, {columns}) VALUES (%s, %s, %s, %s, %s, %s)",
+                    rows,
+                )
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM minutes_searchdoc")
+
+
+_BACKENDS = {backend.vendor: backend for backend in (PostgresBackend(), SqliteBackend())}
+
+
+def get_backend() -> SearchBackend:
+    """Return the backend for the database in use."""
+    try:
+        return _BACKENDS[connection.vendor]
+    except KeyError:
+        raise RuntimeError(f"No search backend for database vendor {connection.vendor!r}") from None

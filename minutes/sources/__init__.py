@@ -1,0 +1,1 @@
+"""Readers for structured sources of minutes, one module per source format."""
