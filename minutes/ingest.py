@@ -30,7 +30,7 @@ from minutes.models import (
     MeetingRevision,
     Municipality,
 )
-from minutes.parsing import extract_pdf_text, parse_referat
+from minutes.parsing import parse_referat
 from minutes.parsing.types import (
     Notice,
     ParsedItem,
@@ -39,6 +39,7 @@ from minutes.parsing.types import (
     ReferatError,
     gettext_noop,
 )
+from minutes.sandbox import extract_pdf_text_sandboxed
 from minutes.text import danish_slugify
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ def read_source(name: str, data: bytes, *, source_url: str = "") -> SourceDocume
     """Read an uploaded or stored file into a SourceDocument by its type."""
     suffix = Path(name).suffix.lower()
     if data[:5] == b"%PDF-" or suffix == ".pdf":
-        return SourceDocument(name, extract_pdf_text(data), "pdf", data=data, source_url=source_url)
+        text = extract_pdf_text_sandboxed(data)
+        return SourceDocument(name, text, "pdf", data=data, source_url=source_url)
     if suffix == ".json":
         return SourceDocument(name, decode_text(data, name), "firstagenda", source_url=source_url)
     if suffix in (".txt", ".md", ""):
@@ -373,6 +375,7 @@ def _store_items(meeting: Meeting, parsed: ParsedMeeting) -> tuple[list[int], li
         item.save()
         _store_decisions(item, parsed_item)
         _store_attachments(item, parsed_item)
+        _refresh_attachment_text(item)
         changed.append(item.pk)
     return changed, removed
 
@@ -449,3 +452,50 @@ def _add_revision(meeting: Meeting, document: SourceDocument, *, user=None, note
         revision.source_file.save(_file_name(document), ContentFile(document.data), save=False)
     revision.save()
     return [revision.source_file] if document.data is not None else []
+
+
+# Attachment text beyond this many characters is not searched (the full text stays on the
+# attachment); it keeps every item's tsvector well under PostgreSQL's 1 MB limit.
+ATTACHMENT_TEXT_LIMIT = 300_000
+
+
+def _refresh_attachment_text(item: AgendaItem) -> None:
+    """Recompute the item's searchable attachment text from its attachments."""
+    texts = [
+        f"{title}\n{text}"
+        for title, text in item.attachments.order_by("position").values_list("title", "text")
+        if text
+    ]
+    combined = "\n\n".join(texts)[:ATTACHMENT_TEXT_LIMIT]
+    if combined != item.attachment_text:
+        item.attachment_text = combined
+        item.save(update_fields=["attachment_text"])
+
+
+def attach_file(
+    attachment: Attachment, *, name: str, data: bytes, content_type: str = "application/pdf"
+) -> Attachment:
+    """Store an attachment's PDF, extract its text in the sandbox and make it searchable.
+
+    Raises ``ReferatError`` (with a Danish message) for a PDF that cannot be read; then
+    nothing is stored.
+    """
+    text = extract_pdf_text_sandboxed(data)
+    saved = None
+    try:
+        with transaction.atomic():
+            attachment.file.save(Path(name).name or "bilag.pdf", ContentFile(data), save=False)
+            saved = attachment.file
+            attachment.text = text
+            attachment.content_type = content_type
+            attachment.size = len(data)
+            attachment.checksum = hashlib.sha256(data).hexdigest()
+            attachment.uploaded_at = timezone.now()
+            attachment.save()
+            _refresh_attachment_text(attachment.item)
+            search.index_items([attachment.item_id])
+    except BaseException:
+        if saved is not None:
+            saved.storage.delete(saved.name)
+        raise
+    return attachment

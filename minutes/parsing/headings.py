@@ -156,7 +156,9 @@ def strip_election_period(name: str) -> tuple[str, str]:
 
 def classify_heading(text: str) -> Heading | None:
     """Return the heading ``text`` is, or None when it is ordinary text."""
-    if "\t" in text or len(text) > 160:
+    # Headings are printed capitalised; "bevillingsmæssige konsekvenser:" is the end of a
+    # sentence that a PDF layout wrapped onto its own line.
+    if "\t" in text or len(text) > 160 or not text.strip()[:1].isupper():
         return None
     key = _key(text)
     kind = SECTION_HEADINGS.get(key)

@@ -177,13 +177,15 @@ def _join_wrapped(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         previous = out[-1] if out else ""
+        # "- og ..." after a full line is the sentence going on, not a new list item.
+        dash_continuation = bool(re.match(r"- [a-zæøå]", line)) and len(previous) >= 0.85 * full
         if (
             line
             and previous
             and len(previous) >= 0.6 * full
+            and (dash_continuation or not is_structural(line))
             and not previous.endswith(":")
             and "\t" not in previous
-            and not is_structural(line)
             and not _blocks_joining(previous)
         ):
             out[-1] = _join_pair(previous, line)
@@ -219,8 +221,17 @@ def clean_pdf_text(text: str) -> str:
     pages = _strip_page_furniture(pages)
     lines: list[str] = []
     for page in pages:
+        while page and not page[0].strip():
+            page = page[1:]
+        while page and not page[-1].strip():
+            page = page[:-1]
+        content = [line for line in page if line.strip()]
+        last = next((line for line in reversed(lines) if line), "")
+        # A page break ends a paragraph (``render_paragraphs`` rejoins a sentence cut by it),
+        # but a list that goes on over the page stays one list.
+        if lines and not (content and _LIST_ITEM.match(last) and _LIST_ITEM.match(content[0])):
+            lines.append("")
         lines.extend(page)
-        lines.append("")  # a page break ends a paragraph; paragraph joining may undo it later
     return "\n".join(_join_wrapped(lines))
 
 
@@ -245,7 +256,7 @@ def render_paragraphs(lines: list[str]) -> str:
             and out[-1]
             and re.search(r"[a-zæøå,]$", out[-1])
             and line[:1].islower()
-            and not is_list_or_table(out[-1])
+            and "\t" not in out[-1]
             and not is_list_or_table(line)
         ):
             out[-1] = f"{out[-1]} {line}"

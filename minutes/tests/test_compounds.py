@@ -245,9 +245,7 @@ def _postgres_connection():
     try:
         import psycopg
 
-        return psycopg.connect(
-            "host=127.0.0.1 user=postgres dbname=postgres", connect_timeout=3
-        )
+        return psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", connect_timeout=3)
     except Exception as error:  # noqa: BLE001 - any failure means "no server here"
         message = f"PostgreSQL on 127.0.0.1:5432 is unreachable: {error}"
         if os.environ.get("CI") or os.environ.get("ARCHIVE_REQUIRE_POSTGRES"):
@@ -256,9 +254,7 @@ def _postgres_connection():
 
 
 def test_stems_equal_postgres_danish(corpus_types):
-    words = [w for w, _ in corpus_types.most_common() if w.isalpha() and len(w) >= 4][
-        :200:5
-    ]
+    words = [w for w, _ in corpus_types.most_common() if w.isalpha() and len(w) >= 4][:200:5]
     words += [
         "beskæftigelsesreformen",
         "budgettet",
@@ -367,11 +363,7 @@ GOLDEN = {
 def test_golden_corpus_words(decompounder, corpus_types):
     for word in GOLDEN:
         assert word in corpus_types, word
-    wrong = {
-        w: decompounder.split(w)
-        for w, parts in GOLDEN.items()
-        if decompounder.split(w) != parts
-    }
+    wrong = {w: decompounder.split(w) for w, parts in GOLDEN.items() if decompounder.split(w) != parts}
     assert not wrong
 
 

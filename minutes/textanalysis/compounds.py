@@ -121,9 +121,7 @@ class Decompounder:
 
     def parts_text(self, text: str) -> str:
         """Return the part stems of every word in ``text``, space-joined, in text order."""
-        return " ".join(
-            lexeme for token in tokenize(text) for lexeme in self._lexemes(token)
-        )
+        return " ".join(lexeme for token in tokenize(text) for lexeme in self._lexemes(token))
 
     def compound_matches(self, word: str, query_stem: str) -> bool:
         """Tell whether ``word`` matches the query stem itself or through one of its parts."""
@@ -143,9 +141,7 @@ class Decompounder:
             for end in range(start, len(parts)):
                 if (start, end) == (0, len(parts) - 1):
                     continue
-                words.append(
-                    "".join(p.surface for p in parts[start:end]) + parts[end].lemma
-                )
+                words.append("".join(p.surface for p in parts[start:end]) + parts[end].lemma)
         whole = stem(word)
         seen: dict[str, None] = {}
         for candidate in words:
@@ -219,9 +215,7 @@ class Decompounder:
                 result.append(part)
         return tuple(result)
 
-    def _reinflect(
-        self, parts: tuple[Part, ...], lemma: str, word: str
-    ) -> tuple[Part, ...]:
+    def _reinflect(self, parts: tuple[Part, ...], lemma: str, word: str) -> tuple[Part, ...]:
         """Give the last part of a lemma's split the inflected letters of ``word``."""
         written = "".join(p.surface for p in parts[:-1])
         if word.startswith(written):
@@ -281,9 +275,7 @@ class Decompounder:
         return best
 
     def _modifier(self, text: str) -> tuple[Part, int] | None:
-        if (
-            len(text) < MIN_MODIFIER and text not in SHORT_MODIFIERS
-        ) or text in PARTICLES:
+        if (len(text) < MIN_MODIFIER and text not in SHORT_MODIFIERS) or text in PARTICLES:
             return None
         lexicon = self.lexicon
         lemmas = lexicon.modifiers.get(text)

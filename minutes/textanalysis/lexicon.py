@@ -64,9 +64,7 @@ _POS_BY_COMMENT = (
     ("Adjektiv", ADJECTIVE),
     ("Proprium", PROPER),
 )
-_GENITIVE_FLAG = (
-    "10"  # "#Genitiv": an entry with no other class but a genitive is nominal.
-)
+_GENITIVE_FLAG = "10"  # "#Genitiv": an entry with no other class but a genitive is nominal.
 
 
 def _words(text: str) -> frozenset[str]:
@@ -90,9 +88,7 @@ DERIVATIONAL_HEADS = _words(
     sætning sætningen sætninger stilling stillingen stillinger lægning lægningen førelse
     førelsen tagelse tagelsen"""
 )
-SHORT_HEADS = _words(
-    "råd sag lov vej hus bus tid løn job år skat bog ret kort plan by ark"
-)
+SHORT_HEADS = _words("råd sag lov vej hus bus tid løn job år skat bog ret kort plan by ark")
 SHORT_MODIFIERS = _words("bo")
 
 
@@ -147,12 +143,9 @@ class Lexicon:
             "paradigms": [sorted(p) for p in self.paradigms],
             # "lemma": "n3 v17": part of speech and paradigm id per homonym.
             "entries": {
-                lemma: " ".join(f"{pos}{pid}" for pos, pid in pairs)
-                for lemma, pairs in self.entries.items()
+                lemma: " ".join(f"{pos}{pid}" for pos, pid in pairs) for lemma, pairs in self.entries.items()
             },
-            "modifiers": {
-                form: "|".join(lemmas) for form, lemmas in self.modifiers.items()
-            },
+            "modifiers": {form: "|".join(lemmas) for form, lemmas in self.modifiers.items()},
             "family": self.family,
         }
 
@@ -171,9 +164,7 @@ class Lexicon:
             if value is None:
                 value = shared[code] = tuple((c[0], int(c[1:])) for c in code.split())
             entries[lemma] = value
-        modifiers = {
-            form: tuple(lemmas.split("|")) for form, lemmas in data["modifiers"].items()
-        }
+        modifiers = {form: tuple(lemmas.split("|")) for form, lemmas in data["modifiers"].items()}
         return cls(
             version=data["version"],
             entries=entries,
@@ -181,9 +172,7 @@ class Lexicon:
             endings_by_add={add: tuple(pairs) for add, pairs in by_add.items()},
             max_add=max((len(add) for add in by_add), default=0),
             modifiers=modifiers,
-            declared_lemmas=frozenset(
-                lemma for ls in modifiers.values() for lemma in ls
-            ),
+            declared_lemmas=frozenset(lemma for ls in modifiers.values() for lemma in ls),
             family=data["family"],
         )
 
@@ -211,7 +200,7 @@ def _pos_flags(aff_text: str) -> dict[str, str]:
 def _ending(lemma: str, form: str) -> tuple[str, str]:
     """Return ``(strip, add)`` such that ``form == lemma[:len(lemma)-len(strip)] + add``."""
     common = 0
-    for a, b in zip(lemma, form):
+    for a, b in zip(lemma, form, strict=False):
         if a != b:
             break
         common += 1
@@ -224,9 +213,7 @@ def _read_text(path: Path) -> str:
         return handle.read()
 
 
-def build_lexicon(
-    aff_path: Path | str = AFF_PATH, dic_path: Path | str = DIC_PATH
-) -> Lexicon:
+def build_lexicon(aff_path: Path | str = AFF_PATH, dic_path: Path | str = DIC_PATH) -> Lexicon:
     """Expand a hunspell ``.aff``/``.dic`` pair (plain or gzip-compressed) into a :class:`Lexicon`."""
     from spylls.hunspell import Dictionary  # only the build needs spylls
 
@@ -245,9 +232,7 @@ def build_lexicon(
         VERB,
         ADJECTIVE,
     }:
-        raise ValueError(
-            "the affix file's comments no longer name the word classes as expected"
-        )
+        raise ValueError("the affix file's comments no longer name the word classes as expected")
     suffixes = aff.SFX
 
     # (lemma, pos) -> set of endings; lemma -> linking forms.
@@ -322,16 +307,12 @@ def build_lexicon(
     by_add: dict[str, list[tuple[str, int]]] = {}
     for (strip, add), ending in ending_ids.items():
         by_add.setdefault(add, []).append((strip, ending))
-    modifiers = {
-        form: tuple(sorted(lemmas)) for form, lemmas in sorted(modifier_forms.items())
-    }
+    modifiers = {form: tuple(sorted(lemmas)) for form, lemmas in sorted(modifier_forms.items())}
     family = _family_sizes(entries, modifiers)
     return Lexicon(
         version=LEXICON_VERSION,
         entries={lemma: tuple(pairs) for lemma, pairs in entries.items()},
-        paradigms=tuple(
-            p for p, _ in sorted(paradigm_ids.items(), key=lambda item: item[1])
-        ),
+        paradigms=tuple(p for p, _ in sorted(paradigm_ids.items(), key=lambda item: item[1])),
         endings_by_add={add: tuple(pairs) for add, pairs in by_add.items()},
         max_add=max(len(add) for add in by_add),
         modifiers=modifiers,
@@ -356,9 +337,7 @@ def _family_sizes(
     does not is a poor part to split out of a lexicalised word (*orient* in *orientering*).
     """
     family: Counter = Counter()
-    nouns = {
-        lemma for lemma, pairs in entries.items() if any(p == NOUN for p, _ in pairs)
-    }
+    nouns = {lemma for lemma, pairs in entries.items() if any(p == NOUN for p, _ in pairs)}
     for lemma in entries:
         for i in range(2, len(lemma) - 1):
             prefix, head = lemma[:i], lemma[i:]
@@ -419,15 +398,11 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         try:
             lexicon = read_lexicon(path)
         except (OSError, ValueError, KeyError) as error:
-            logger.warning(
-                "lexicon cache %s is unreadable (%s); rebuilding it", path, error
-            )
+            logger.warning("lexicon cache %s is unreadable (%s); rebuilding it", path, error)
         else:
             if lexicon.version == LEXICON_VERSION:
                 return lexicon
-            logger.info(
-                "lexicon cache %s is version %s; rebuilding", path, lexicon.version
-            )
+            logger.info("lexicon cache %s is version %s; rebuilding", path, lexicon.version)
     logger.info(
         "building the Danish lexicon %s into %s (takes a few seconds)",
         LEXICON_VERSION,
