@@ -42,7 +42,9 @@ DATE_PATTERN = rf"(?:{NUMERIC_DATE}|{TEXT_DATE})"
 _TEXT_DATE_RE = re.compile(rf"\b(\d{{1,2}})\.?\s+({_MONTH_NAMES})\.?\s+(\d{{4}})\b", re.IGNORECASE)
 _NUMERIC_DATE_RE = re.compile(r"(?<![\d-])(\d{1,2})[-./](\d{1,2})[-./](\d{4}|\d{2})(?![\d-])")
 _ISO_DATE_RE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
-_TIME_RE = re.compile(r"\bkl\.?\s*(\d{1,2})[:.](\d{2})\b|(?<![\d.:])(\d{1,2}):(\d{2})(?![\d:])", re.IGNORECASE)
+_TIME_RE = re.compile(
+    r"\bkl\.?\s*(\d{1,2})[:.](\d{2})\b|(?<![\d.:])(\d{1,2}):(\d{2})(?![\d:])", re.IGNORECASE
+)
 
 
 def _make_date(year: int, month: int, day: int) -> date | None:

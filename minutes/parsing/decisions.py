@@ -47,7 +47,9 @@ OUTCOME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Remarks only: explicit, so the search does not go on into the remarks themselves.
     (OUTCOME_OTHER, (r"\bingen\s+bemærkninger\b", r"\bfølgende\s+bemærkninger\b")),
 )
-_COMPILED_RULES = tuple((outcome, tuple(re.compile(p, re.IGNORECASE) for p in ps)) for outcome, ps in OUTCOME_RULES)
+_COMPILED_RULES = tuple(
+    (outcome, tuple(re.compile(p, re.IGNORECASE) for p in ps)) for outcome, ps in OUTCOME_RULES
+)
 
 # Sentences recording dissent or reservations.
 DISSENT_PATTERNS = tuple(
@@ -64,7 +66,9 @@ DISSENT_PATTERNS = tuple(
     )
 )
 
-_ABSENCE_LINE = re.compile(r"^(?:ikke\s+til\s+stede|fraværende|afbud(?:\s+fra)?)\s*:\s*(?P<names>.+?)\.?\s*$", re.I)
+_ABSENCE_LINE = re.compile(
+    r"^(?:ikke\s+til\s+stede|fraværende|afbud(?:\s+fra)?)\s*:\s*(?P<names>.+?)\.?\s*$", re.I
+)
 _PART_LINE = re.compile(
     r"^(?P<label>(?:pkt|punkt)\.?\s*\d+[a-z]?|ad\s+(?:pkt\.?\s*)?\d+[a-z]?|\d+[a-z]?[.)])\s*:?\s+(?P<text>\S.*)$",
     re.IGNORECASE,

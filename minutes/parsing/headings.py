@@ -96,7 +96,9 @@ _DATED_DECISION_HEADING = re.compile(
     re.IGNORECASE,
 )
 # "Beslutning fra Økonomiudvalget:" without a date.
-_UNDATED_DECISION_HEADING = re.compile(r"^Beslutning\s+(?:fra|i)\s+(?P<body>[^:.]{3,80}?)\s*:$", re.IGNORECASE)
+_UNDATED_DECISION_HEADING = re.compile(
+    r"^Beslutning\s+(?:fra|i)\s+(?P<body>[^:.]{3,80}?)\s*:$", re.IGNORECASE
+)
 
 # "Punkt 557: Title"; a dot instead of the colon also occurs.
 ITEM_HEADING = re.compile(r"^Punkt\s+(?P<number>\d+[a-zA-Z]?)\s*[:.]\s*(?P<title>\S.*)$", re.IGNORECASE)

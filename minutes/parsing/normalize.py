@@ -46,7 +46,9 @@ _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
 _BULLETS = re.compile(r"^(?:[-*+•▪–]\s+)+")
 _RULE_LINE = re.compile(r"^[\s|:+=_-]*-{3,}[\s|:+=_-]*$|^\s*(?:\*\s*){3,}$")
 _LIST_ITEM = re.compile(r"^(?:- |\d+[.)] |[a-z][.)] )")
-_PAGE_NUMBER = re.compile(r"^(?:side\s+)?\d{1,4}(?:\s*(?:af|/|of)\s*\d{1,4})?$|^-\s*\d{1,4}\s*-$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(
+    r"^(?:side\s+)?\d{1,4}(?:\s*(?:af|/|of)\s*\d{1,4})?$|^-\s*\d{1,4}\s*-$", re.IGNORECASE
+)
 _SENTENCE_END = tuple('.!?:;)"”»')
 
 
@@ -134,7 +136,11 @@ def is_list_or_table(text: str) -> bool:
 def is_structural(text: str) -> bool:
     """Return True for a line that must never be joined to its neighbours."""
     return bool(
-        item_heading(text) or classify_heading(text) or case_number(text) or is_list_or_table(text) or is_toc_line(text)
+        item_heading(text)
+        or classify_heading(text)
+        or case_number(text)
+        or is_list_or_table(text)
+        or is_toc_line(text)
     )
 
 
@@ -177,8 +183,15 @@ def _join_wrapped(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         previous = out[-1] if out else ""
-        # "- og ..." after a full line is the sentence going on, not a new list item.
-        dash_continuation = bool(re.match(r"- [a-zæøå]", line)) and len(previous) >= 0.85 * full
+        # "- og ..." after a full line is the sentence going on, not a new list item; so is
+        # "2. kvartal 2022." after a full line that neither ends a sentence nor is a list item.
+        full_line = len(previous) >= 0.85 * full
+        dash_continuation = full_line and (
+            bool(re.match(r"- [a-zæøå]", line))
+            or bool(
+                re.match(r"\d+\. ", line) and not _LIST_ITEM.match(previous) and previous[-1:] not in ".:;!?"
+            )
+        )
         if (
             line
             and previous

@@ -12,6 +12,7 @@ import io
 import logging
 import statistics
 from collections import Counter
+from itertools import pairwise
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -63,14 +64,19 @@ def _page_text(page) -> str:
     lines = _page_lines(page)
     gaps = [
         above - below
-        for (_, above), (_, below) in zip(lines, lines[1:], strict=False)
+        for (_, above), (_, below) in pairwise(lines)
         if above is not None and below is not None and above - below > 0
     ]
     spacing = _line_spacing(gaps)
     out: list[str] = []
     previous: float | None = None
     for text, height in lines:
-        if spacing and previous is not None and height is not None and previous - height > PARAGRAPH_GAP * spacing:
+        if (
+            spacing
+            and previous is not None
+            and height is not None
+            and previous - height > PARAGRAPH_GAP * spacing
+        ):
             out.append("")
         out.append(text)
         previous = height if height is not None else previous
@@ -104,7 +110,9 @@ def extract_pdf_text(data: bytes) -> str:
     except ReferatError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as error:
-        raise ReferatError("broken_pdf", gettext_noop("PDF-filen er beskadiget eller ufuldstændig.")) from error
+        raise ReferatError(
+            "broken_pdf", gettext_noop("PDF-filen er beskadiget eller ufuldstændig.")
+        ) from error
     if not any(page.strip() for page in pages):
         raise ReferatError(
             "no_text_layer",

@@ -59,7 +59,9 @@ from .types import (
 TIMEZONE = ZoneInfo("Europe/Copenhagen")
 
 _TITLE_LINE = re.compile(r"^(?P<kind>REFERAT|DAGSORDEN|Referat|Dagsorden)\b\s*:?\s*(?P<rest>.*)$")
-_TITLE_DATE = re.compile(rf"\s*(?:\bd\.|\bden)?\s*(?:[a-zæøå]+dag\s+)?(?:d\.\s*)?{DATE_PATTERN}\s*$", re.IGNORECASE)
+_TITLE_DATE = re.compile(
+    rf"\s*(?:\bd\.|\bden)?\s*(?:[a-zæøå]+dag\s+)?(?:d\.\s*)?{DATE_PATTERN}\s*$", re.IGNORECASE
+)
 _FIELD = re.compile(
     r"^(?P<label>mødedato|mødetidspunkt|mødetid|dato|tidspunkt|tid|mødested|mødelokale|sted|lokale|"
     r"mødedeltagere|deltagere|til stede|fraværende|afbud|udvalg)(?![\wæøå-])\s*:?\s*(?P<value>.*)$",
@@ -134,7 +136,9 @@ def _parse_header(lines: list[Line]) -> _Header:
             # that ends in a short number is an entry too (titles end in four-digit years).
             toc = TOC_LINE.match(text) or _TOC_LINE_SPACED.match(text)
             if toc:
-                title_text = re.sub(r"^Punkt\s+\d+[a-zA-Z]?\s*[:.]\s*", "", f"{pending_toc} {toc['title']}".strip())
+                title_text = re.sub(
+                    r"^Punkt\s+\d+[a-zA-Z]?\s*[:.]\s*", "", f"{pending_toc} {toc['title']}".strip()
+                )
                 header.toc.append((title_text, ".." not in toc["leader"]))
                 pending_toc = ""
             else:
@@ -144,7 +148,9 @@ def _parse_header(lines: list[Line]) -> _Header:
         if labelled:
             current_field = _FIELD_KINDS[labelled["label"].lower()]
             previous = header.fields.get(current_field, "")
-            header.fields[current_field] = f"{previous}, {labelled['value']}" if previous else labelled["value"]
+            header.fields[current_field] = (
+                f"{previous}, {labelled['value']}" if previous else labelled["value"]
+            )
         elif current_field:
             # A value wrapped over lines, e.g. participants: "..., Jimmy" / "Simonsen, ...".
             header.fields[current_field] = f"{header.fields[current_field]} {text}".strip()
@@ -197,7 +203,9 @@ def _split_items(lines: list[Line]) -> list[int]:
         match = item_heading(line.text)
         if match:
             number = int(re.match(r"\d+", match["number"])[0])
-            if not (in_decision and number <= last_number and classify_outcome(match["title"]) != OUTCOME_OTHER):
+            if not (
+                in_decision and number <= last_number and classify_outcome(match["title"]) != OUTCOME_OTHER
+            ):
                 starts.append(index)
                 last_number, in_decision = number, False
                 continue
@@ -221,7 +229,9 @@ class _ItemReader:
         title = match["title"].strip()
         index = 1
         # A title wrapped over lines continues directly below, without a blank line.
-        while index < len(self.lines) and self.lines[index].text and not is_structural(self.lines[index].text):
+        while (
+            index < len(self.lines) and self.lines[index].text and not is_structural(self.lines[index].text)
+        ):
             title = f"{title} {self.lines[index].text}"
             index += 1
         number_line, case = self._case_number(index)
@@ -262,7 +272,9 @@ class _ItemReader:
 
     def _walk(self, body: list[Line]) -> list[_Block]:
         headings = [classify_heading(line.text) if line.text else None for line in body]
-        known_levels = [line.level for line, heading in zip(body, headings, strict=True) if heading and line.level]
+        known_levels = [
+            line.level for line, heading in zip(body, headings, strict=True) if heading and line.level
+        ]
         section_level = min(known_levels) if known_levels else None
         current = _Block("section")  # text before the first heading
         blocks = [current]
@@ -301,7 +313,9 @@ class _ItemReader:
             current.lines.append(text)
         return blocks
 
-    def _heading_is_text(self, heading: Heading, index: int, headings: list[Heading | None], current: _Block) -> bool:
+    def _heading_is_text(
+        self, heading: Heading, index: int, headings: list[Heading | None], current: _Block
+    ) -> bool:
         """Return True for a heading word that is ordinary text where it stands."""
         later = [h for h in headings[index + 1 :] if h]
         if heading.kind == HEADING_ATTACHMENTS:
@@ -395,12 +409,16 @@ def _toc_notices(toc: list[tuple[str, bool]], items: list[ParsedItem]) -> list[N
         same_place = items[position].title if position < len(items) else None
         if same_place is not None and toc_title_matches(title, same_place, truncated=truncated):
             continue
-        if len(toc) != len(items) and any(toc_title_matches(title, i.title, truncated=truncated) for i in items):
+        if len(toc) != len(items) and any(
+            toc_title_matches(title, i.title, truncated=truncated) for i in items
+        ):
             continue
         notices.append(
             Notice(
                 "toc_title_mismatch",
-                gettext_noop('Indholdsfortegnelsens punkt {position} "{toc_title}" svarer ikke til punktet "{title}".'),
+                gettext_noop(
+                    'Indholdsfortegnelsens punkt {position} "{toc_title}" svarer ikke til punktet "{title}".'
+                ),
                 {"position": position + 1, "toc_title": title, "title": same_place or ""},
             )
         )
@@ -446,13 +464,19 @@ def _looks_truncated(items: list[ParsedItem], last_blocks: list[_Block], kind: s
         if sum(1 for item in others if item.decision) >= 0.5 * len(others):
             return True
     final = next((block for block in reversed(last_blocks) if any(block.lines)), None)
-    return final is not None and final.kind != "attachments" and ends_mid_sentence(render_paragraphs(final.lines))
+    return (
+        final is not None
+        and final.kind != "attachments"
+        and ends_mid_sentence(render_paragraphs(final.lines))
+    )
 
 
 # --- entry point ----------------------------------------------------------------------------------
 
 
-def parse_referat(text: str, *, source_format: str | None = None, municipality: str | None = None) -> ParseResult:
+def parse_referat(
+    text: str, *, source_format: str | None = None, municipality: str | None = None
+) -> ParseResult:
     """Read a referat (or dagsorden) from plain, Markdown or PDF-extracted text.
 
     Raise ``ReferatError`` when the text is empty, binary, has no items ("Punkt N: ...") or no
@@ -483,7 +507,9 @@ def parse_referat(text: str, *, source_format: str | None = None, municipality: 
     items: list[ParsedItem] = []
     last_blocks: list[_Block] = []
     for position, (begin, end) in enumerate(zip(starts, [*starts[1:], len(lines)], strict=True), start=1):
-        reader = _ItemReader(lines[begin:end], position=position, meeting_date=start.date(), committee=committee)
+        reader = _ItemReader(
+            lines[begin:end], position=position, meeting_date=start.date(), committee=committee
+        )
         item, last_blocks = reader.read()
         items.append(item)
 
@@ -509,4 +535,3 @@ def parse_referat(text: str, *, source_format: str | None = None, municipality: 
         source_format=fmt,
     )
     return ParseResult(meeting, tuple(warnings))
-

@@ -77,7 +77,8 @@ CORPUS = {
                 "15.00.00-G01-21-24",
                 False,
                 "Pkt. 1: Godkendt.",
-                "Status på aftalen om beskæftigelsespolitiske mål med fagcenter Arbejdsmarked og Borgerservice.",
+                "Status på aftalen om beskæftigelsespolitiske mål med fagcenter Arbejdsmarked og "
+                "Borgerservice.",
             ),
             (
                 "560",
@@ -191,7 +192,13 @@ CORPUS = {
         "location": "Borgen, mødelokale Italien",
         "items": [
             ("1", "23/64938", False, "Godkendt.", "Godkendelse af dagsorden - august 2024"),
-            ("2", "23/39379", False, "Udvalget anbefaler indstillingen.", "Godkendelse af 2. bevillingsrevision 2024"),
+            (
+                "2",
+                "23/39379",
+                False,
+                "Udvalget anbefaler indstillingen.",
+                "Godkendelse af 2. bevillingsrevision 2024",
+            ),
             (
                 "3",
                 "24/13018",
@@ -200,9 +207,21 @@ CORPUS = {
                 "Godkendelse af model for brugertilfredshedsundersøgelser for Arbejdsmarkedsafdelingen",
             ),
             ("4", "24/9664", False, "Drøftet.", "Drøftelse af indsatsmodel for arbejdspligt"),
-            ("5", "24/12726", False, "Taget til efterretning.", "Orientering om ekspertgruppens anbefalinger"),
+            (
+                "5",
+                "24/12726",
+                False,
+                "Taget til efterretning.",
+                "Orientering om ekspertgruppens anbefalinger",
+            ),
             ("6", "23/35144", False, "Taget til efterretning.", "Orientering om status på Rejseholdet"),
-            ("7", "24/5473", False, "Taget til efterretning.", "Orientering om ledelsesinformation juni 2024"),
+            (
+                "7",
+                "24/5473",
+                False,
+                "Taget til efterretning.",
+                "Orientering om ledelsesinformation juni 2024",
+            ),
             ("8", "23/64933", False, "Taget til efterretning.", "Generel orientering - august 2024"),
             (
                 "9",
@@ -317,7 +336,9 @@ def test_corpus_meeting_facts(parsed, name):
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_corpus_item_facts(parsed, name):
     meeting = parsed[name].meeting
-    for item, (number, case, closed, decision_start, title) in zip(meeting.items, CORPUS[name]["items"], strict=True):
+    for item, (number, case, closed, decision_start, title) in zip(
+        meeting.items, CORPUS[name]["items"], strict=True
+    ):
         assert item.number == number
         assert item.case_number == case, number
         assert item.closed is closed, number
@@ -348,7 +369,13 @@ def test_election_period_is_split_from_the_committee(parsed):
 
 def test_003_participants_joined_across_the_line_wrap(parsed):
     names = [p.name for p in parsed["003"].meeting.participants]
-    assert names == ["Jan Prokopek Jensen", "Kristian Bonefeld", "Desalegn Tufa", "Jimmy Simonsen", "Niels Ole Bennedsen"]
+    assert names == [
+        "Jan Prokopek Jensen",
+        "Kristian Bonefeld",
+        "Desalegn Tufa",
+        "Jimmy Simonsen",
+        "Niels Ole Bennedsen",
+    ]
     assert not any(p.absent for p in parsed["003"].meeting.participants)
 
 
@@ -462,7 +489,9 @@ def test_unknown_headings_are_kept(parsed):
     sections = {s.heading: s.kind for s in _item(parsed["002"].meeting, "474").sections}
     assert sections["Borgertilfredshedsanalyse"] == SECTION_OTHER
     assert sections["Målgrupper"] == SECTION_OTHER
-    assert "Omgørelsesprocent for 1. halvår 2023" in [s.heading for s in _item(parsed["001"].meeting, "166").sections]
+    assert "Omgørelsesprocent for 1. halvår 2023" in [
+        s.heading for s in _item(parsed["001"].meeting, "166").sections
+    ]
 
 
 def test_numbered_and_italic_sub_headings_stay_in_the_text(parsed):
@@ -474,7 +503,9 @@ def test_numbered_and_italic_sub_headings_stay_in_the_text(parsed):
 
 
 def test_plain_sub_headings_stay_in_the_text(parsed):
-    description = next(s for s in _item(parsed["000"].meeting, "557").sections if s.kind == SECTION_DESCRIPTION)
+    description = next(
+        s for s in _item(parsed["000"].meeting, "557").sections if s.kind == SECTION_DESCRIPTION
+    )
     assert "\n\nDen regionale uddannelsespulje\n\n" in description.text
 
 
@@ -501,7 +532,9 @@ def test_section_text_has_no_markdown_and_keeps_tables(parsed):
 
 
 def test_page_break_inside_a_paragraph_is_joined(parsed):
-    description = next(s for s in _item(parsed["000"].meeting, "559").sections if s.kind == SECTION_DESCRIPTION)
+    description = next(
+        s for s in _item(parsed["000"].meeting, "559").sections if s.kind == SECTION_DESCRIPTION
+    )
     assert "at den nye kontanthjælpsreform træder i kraft" in description.text
 
 
@@ -516,7 +549,9 @@ def test_toc_is_read(parsed):
 fpdf = pytest.importorskip("fpdf")
 
 
-def _build_pdf(text: str, *, header: str = "Arbejdsmarkeds og Erhvervsudvalget - 14-08-2025", **encryption) -> bytes:
+def _build_pdf(
+    text: str, *, header: str = "Arbejdsmarkeds og Erhvervsudvalget - 14-08-2025", **encryption
+) -> bytes:
     """Lay ``text`` out on A4 pages with a running header, a "Side N af M" footer and wrapping."""
 
     class Referat(fpdf.FPDF):
@@ -670,7 +705,8 @@ def test_markdown_item_heading_variants(heading):
         "# **REFERAT Økonomiudvalget 2022-2025 d. 03-02-2025**\n\n"
         "**Mødedato** Mandag d. 3. februar 2025 kl. 17:00\n\n"
         f"{heading}\n\n2023-012345\n\n## Sagsfremstilling\n\nTekst med **fed** og *kursiv*.\n\n"
-        "## Ny overskrift\n\nMere tekst.\n\n### Underafsnit\n\nEndnu mere.\n\n## **Beslutning**\n\nGodkendt.\n"
+        "## Ny overskrift\n\nMere tekst.\n\n### Underafsnit\n\nEndnu mere.\n\n"
+        "## **Beslutning**\n\nGodkendt.\n"
     )
     result = parse_referat(text)
     (item,) = result.meeting.items
@@ -686,7 +722,10 @@ def test_markdown_item_heading_variants(heading):
 
 
 def test_closed_item_has_no_decision():
-    result = _parse("Punkt 1: Lukket: Personalesag\n\n21-014420\n\nPunkt 2: Åben sag\n\n21-014421\n\nBeslutning\n\nGodkendt.\n")
+    result = _parse(
+        "Punkt 1: Lukket: Personalesag\n\n21-014420\n\n"
+        "Punkt 2: Åben sag\n\n21-014421\n\nBeslutning\n\nGodkendt.\n"
+    )
     closed, open_item = result.meeting.items
     assert closed.closed and closed.title == "Lukket: Personalesag" and closed.decisions == ()
     assert closed.case_number == "21-014420"
@@ -701,7 +740,10 @@ def test_per_point_decision_and_negation():
         "Punkt 3: Vej\n\nBeslutning\n\nSagen udsættes til næste møde.\n"
     )
     first, second, third = (item.decision for item in result.meeting.items)
-    assert [(p.label, p.outcome) for p in first.parts] == [("Ad 1", OUTCOME_REJECTED), ("Ad 2", OUTCOME_APPROVED)]
+    assert [(p.label, p.outcome) for p in first.parts] == [
+        ("Ad 1", OUTCOME_REJECTED),
+        ("Ad 2", OUTCOME_APPROVED),
+    ]
     assert first.outcome == OUTCOME_OTHER  # approved and rejected together
     assert [p.outcome for p in second.parts] == [OUTCOME_REJECTED, OUTCOME_REJECTED]
     assert second.outcome == OUTCOME_REJECTED
@@ -814,9 +856,9 @@ def test_unknown_plain_line_and_preamble_are_kept():
 
 
 def test_windows_newlines_nbsp_soft_hyphens_and_trailing_spaces():
-    text = (HEADER + "Punkt 1:\u00a0Beskæf\u00adtigelse   \n\n24/55  \n\nBeslutning\t\n\nGodkendt.  \n").replace(
-        "\n", "\r\n"
-    )
+    text = (
+        HEADER + "Punkt 1:\u00a0Beskæf\u00adtigelse   \n\n24/55  \n\nBeslutning\t\n\nGodkendt.  \n"
+    ).replace("\n", "\r\n")
     (item,) = parse_referat(text).meeting.items
     assert item.title == "Beskæftigelse"
     assert item.case_number == "24/55"
@@ -825,15 +867,24 @@ def test_windows_newlines_nbsp_soft_hyphens_and_trailing_spaces():
 
 def test_toc_mismatch_warnings():
     header = HEADER + "Indholdsfortegnelse\n\nBudget.....\t3\nAnlæg.....\t4\nNoget helt andet.....\t5\n\n"
-    result = _parse("Punkt 1: Budget\n\nBeslutning\n\nGodkendt.\n\nPunkt 2: Anlæg\n\nBeslutning\n\nGodkendt.\n", header=header)
+    result = _parse(
+        "Punkt 1: Budget\n\nBeslutning\n\nGodkendt.\n\nPunkt 2: Anlæg\n\nBeslutning\n\nGodkendt.\n",
+        header=header,
+    )
     codes = [w.code for w in result.warnings]
     assert codes == ["toc_mismatch", "toc_title_mismatch"]
     assert str(result.warnings[0]) == "Indholdsfortegnelsen nævner 3 punkter, men referatet har 2."
 
 
 def test_toc_title_matching_allows_truncation():
-    title = "Orientering om opfølgning på aftalen om beskæftigelsespolitiske mål med fagcenter Arbejdsmarked og"
-    assert toc_title_matches("Orientering om opfølgning på aftalen om beskæftigelsespolitiske mål med fagcenter Arbejdsmarkede", title, truncated=True)
+    title = (
+        "Orientering om opfølgning på aftalen om beskæftigelsespolitiske mål med fagcenter Arbejdsmarked og"
+    )
+    assert toc_title_matches(
+        "Orientering om opfølgning på aftalen om beskæftigelsespolitiske mål med fagcenter Arbejdsmarkede",
+        title,
+        truncated=True,
+    )
     assert toc_title_matches("Status på aftalen.", "Status på aftalen.")
     assert not toc_title_matches("Budget 2026", "Anlægsoversigt")
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Count, Max, Min, Prefetch
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from minutes import search
 from minutes.models import AgendaItem, Committee, Decision, Meeting, Municipality
-from minutes.search.service import MAX_PER_PAGE, PER_PAGE, api_payload
 
 
 def _meeting_or_404(municipality: str, committee: str, meeting: str) -> Meeting:
@@ -106,25 +104,3 @@ def case_detail(request, municipality: str, case_number: str):
         "minutes/case_detail.html",
         {"municipality": muni, "case_number": case_number, "items": items},
     )
-
-
-def search_page(request):
-    results = search.run(request.GET)
-    return render(request, "minutes/search.html", {"results": results})
-
-
-def search_api(request):
-    results = search.run(request.GET, per_page=_per_page(request))
-    if results.errors:
-        return JsonResponse({"errors": results.errors}, status=400)
-    payload = api_payload(results, request)
-    if results.notices:
-        payload["notices"] = results.notices
-    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
-
-
-def _per_page(request) -> int:
-    try:
-        return min(max(int(request.GET.get("per_page", PER_PAGE)), 1), MAX_PER_PAGE)
-    except ValueError:
-        return PER_PAGE

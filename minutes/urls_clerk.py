@@ -1,0 +1,3 @@
+"""URLs for clerks (login, upload, preview, publish, attachments): under /sekretariat/."""
+
+urlpatterns: list = []

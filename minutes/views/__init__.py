@@ -1,0 +1,1 @@
+"""Views, by audience: browsing for citizens, search for journalists."""
