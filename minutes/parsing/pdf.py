@@ -14,7 +14,7 @@ import statistics
 from collections import Counter
 from itertools import pairwise
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 
 from .types import ReferatError, gettext_noop
@@ -27,7 +27,7 @@ _EOF_WINDOW = 1024
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly about harmless quirks
 
 
-def _page_lines(page) -> list[tuple[str, float | None]]:
+def _page_lines(page: PageObject) -> list[tuple[str, float | None]]:
     """Return the page's text lines as pypdf lays them out, each with its baseline height."""
     lines: list[tuple[str, float | None]] = [("", None)]
 
@@ -59,7 +59,7 @@ def _line_spacing(gaps: list[float]) -> float | None:
     return float(min(recurring)) if recurring else statistics.median(gaps)
 
 
-def _page_text(page) -> str:
+def _page_text(page: PageObject) -> str:
     """Return one page's text with blank lines between paragraphs."""
     lines = _page_lines(page)
     gaps = [
