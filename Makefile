@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve migrate sample test test-sqlite test-postgres lint format browser-deps messages bench clean
+.PHONY: help setup lexicon run serve migrate sample test test-sqlite test-postgres lint format browser-deps messages bench clean
 
 help:
 	@echo "make run     - set up, migrate the embedded SQLite archive, load sample data, serve on http://$(HOST):$(PORT)"
@@ -22,7 +22,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# The Danish compound lexicon, built once from the vendored dictionary (a few seconds).
+lexicon: $(VENV)/.installed
+	@$(PY) -c "from minutes.textanalysis.lexicon import load_lexicon; load_lexicon()"
+
+setup: $(VENV)/.installed lexicon
 
 migrate: setup
 	DEBUG=1 $(PY) manage.py migrate --noinput

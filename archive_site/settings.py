@@ -33,10 +33,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
+TESTING = "pytest" in sys.modules
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     # Only a developer's server and the test run may go without a key.
-    if not DEBUG and "pytest" not in sys.modules:
+    if not DEBUG and not TESTING:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 
@@ -138,7 +139,8 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("ARCHIVE_PLAIN_STATIC")
+            # Tests use plain storage; test_production checks the hashed, compressed pipeline.
+            if DEBUG or TESTING or env_bool("ARCHIVE_PLAIN_STATIC")
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -166,3 +168,14 @@ LOGGING = {
 ARCHIVE_MAX_UPLOAD_BYTES = int(os.environ.get("ARCHIVE_MAX_UPLOAD_BYTES", 30 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bilag (attachment PDFs) uploaded by clerks; often larger than the referat itself.
+ARCHIVE_MAX_ATTACHMENT_BYTES = int(os.environ.get("ARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024))
+# Uploads waiting for publication and files waiting for the worker: outside MEDIA_ROOT, never served.
+ARCHIVE_STAGING_ROOT = Path(os.environ.get("ARCHIVE_STAGING_ROOT", VAR_DIR / "staging"))
+# Login rate limiting: this many failures for one username from one address locks it for a while.
+ARCHIVE_LOGIN_MAX_FAILURES = int(os.environ.get("ARCHIVE_LOGIN_MAX_FAILURES", "5"))
+ARCHIVE_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("ARCHIVE_LOGIN_LOCKOUT_MINUTES", "15"))
+# A background job still "running" after this long lost its worker and is queued again.
+ARCHIVE_JOB_STALE_SECONDS = int(os.environ.get("ARCHIVE_JOB_STALE_SECONDS", "900"))
+# PDF text extraction limits (ARCHIVE_PDF_TIMEOUT, ARCHIVE_PDF_CPU_SECONDS, ARCHIVE_PDF_MEMORY_MB)
+# are read from the environment by minutes/sandbox.py, which runs without Django.

@@ -11,5 +11,8 @@ urlpatterns = [
     path("", include("minutes.urls")),
 ]
 
+# A 404 that says what was not found and links to the nearest pages that exist.
+handler404 = "minutes.views.browse.page_not_found"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

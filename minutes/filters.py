@@ -17,7 +17,7 @@ SORT_OLDEST = "oldest"
 class AgendaItemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_query", label=_("Søgeord"))
     municipality = django_filters.ModelMultipleChoiceFilter(
-        field_name="municipality",
+        field_name="municipality__slug",
         to_field_name="slug",
         queryset=Municipality.objects.all(),
         label=_("Kommune"),

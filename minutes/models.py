@@ -12,8 +12,13 @@ service keeps them in step inside the same transaction that writes the item.
 
 from __future__ import annotations
 
+import os
+import uuid
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils import timezone
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -282,3 +287,205 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Clerks: who may upload, what is waiting to be published, what happened ---------------
+
+
+class StagingStorage(FileSystemStorage):
+    """Files waiting for a clerk's decision or a background job, kept outside MEDIA_ROOT.
+
+    They are never served: nothing under ``ARCHIVE_STAGING_ROOT`` has a URL. The location
+    is read from settings on every use so tests can point it at a temporary folder.
+    """
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.ARCHIVE_STAGING_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self) -> None:
+        return None
+
+
+_staging_storage = StagingStorage()
+
+
+def staging_storage() -> StagingStorage:
+    return _staging_storage
+
+
+class ClerkMembership(models.Model):
+    """A clerk may upload and correct referater for the municipalities listed here."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clerk_memberships"
+    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="clerk_memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality__name", "user__username"]
+        verbose_name = _("sekretær for kommune")
+        verbose_name_plural = _("sekretærer for kommuner")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "municipality"], name="clerk_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.municipality}"
+
+
+class PendingUpload(models.Model):
+    """An uploaded referat waiting for the clerk to publish or discard it.
+
+    The file stays in staging storage until then; publishing reads the same bytes again
+    (checked against ``checksum``), so what was previewed is what is published.
+    """
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Behandles")
+        READY = "ready", _("Klar til offentliggørelse")
+        FAILED = "failed", _("Afvist")
+        PUBLISHED = "published", _("Offentliggjort")
+        DISCARDED = "discarded", _("Kasseret")
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROCESSING)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="pending_uploads"
+    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="pending_uploads")
+    committee_override = models.CharField(_("udvalg (valgt)"), max_length=200, blank=True)
+    file = models.FileField(_("fil"), storage=staging_storage, upload_to="referater/%Y/%m/", blank=True)
+    original_name = models.CharField(_("filnavn"), max_length=300)
+    source_format = models.CharField(_("kildeformat"), max_length=20)
+    size = models.PositiveBigIntegerField(_("størrelse"))
+    checksum = models.CharField(_("kontrolsum (SHA-256)"), max_length=64)
+    # The text the parser read: PDF text extracted by the worker, or the decoded text file.
+    text = models.TextField(blank=True)
+    # What the parser recognised, as shown in the preview (see minutes.clerk.preview_of).
+    preview = models.JSONField(default=dict, blank=True)
+    error = models.JSONField(default=dict, blank=True)
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="pending_uploads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("indsendt referat")
+        verbose_name_plural = _("indsendte referater")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+
+class Job(models.Model):
+    """A piece of work for the background worker (``manage.py run_jobs``)."""
+
+    class Kind(models.TextChoices):
+        EXTRACT_REFERAT = "extract_referat", _("Udtræk tekst af referat")
+        ATTACH_FILE = "attach_file", _("Udtræk tekst af bilag")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("I kø")
+        RUNNING = "running", _("I gang")
+        DONE = "done", _("Færdig")
+        FAILED = "failed", _("Mislykkedes")
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    upload = models.ForeignKey(
+        PendingUpload, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    attachment = models.ForeignKey(
+        Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    # For ATTACH_FILE: the uploaded PDF, staged until the worker has read it.
+    file = models.FileField(storage=staging_storage, upload_to="bilag/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("baggrundsjob")
+        verbose_name_plural = _("baggrundsjob")
+        indexes = [models.Index(fields=["status", "created_at"], name="job_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when: every upload, publish, correction, discard and attachment."""
+
+    class Action(models.TextChoices):
+        UPLOAD = "upload", _("Uploadet")
+        UPLOAD_REJECTED = "upload_rejected", _("Upload afvist")
+        PUBLISH = "publish", _("Offentliggjort")
+        CORRECT = "correct", _("Rettelse offentliggjort")
+        UNCHANGED = "unchanged", _("Offentliggjort uden ændringer")
+        PUBLISH_FAILED = "publish_failed", _("Offentliggørelse mislykkedes")
+        DISCARD = "discard", _("Kasseret")
+        ATTACH_QUEUED = "attach_queued", _("Bilag uploadet")
+        ATTACH = "attach", _("Bilag offentliggjort")
+        ATTACH_FAILED = "attach_failed", _("Bilag afvist")
+        LOGIN_LOCKED = "login_locked", _("Login spærret")
+
+    created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text too, so the record survives the user's deletion.
+    actor_name = models.CharField(_("bruger"), max_length=150, blank=True)
+    action = models.CharField(_("handling"), max_length=30, choices=Action.choices)
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    upload = models.ForeignKey(
+        PendingUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attachment = models.ForeignKey(
+        Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.CharField(_("beskrivelse"), max_length=500, blank=True)
+    details = models.JSONField(_("detaljer"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP-adresse"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("hændelse")
+        verbose_name_plural = _("hændelseslog")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
+
+
+class LoginFailure(models.Model):
+    """One failed login, counted per username and IP address to lock out guessing."""
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mislykket login")
+        verbose_name_plural = _("mislykkede logins")
+        indexes = [models.Index(fields=["username", "ip", "created_at"], name="login_failure_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip} {self.created_at:%Y-%m-%d %H:%M}"

@@ -12,22 +12,44 @@ from standard input.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from minutes.parsing.types import ReferatError, gettext_noop
+
+logger = logging.getLogger(__name__)
+
+# Exceptions that mean "this PDF costs more than we allow" rather than "this PDF is broken":
+# pypdf's own output caps (LimitReachedError, e.g. a stream that inflates to hundreds of MB)
+# and structures nested deeper than Python's recursion limit.
+_TOO_EXPENSIVE = ("LimitReachedError", "RecursionError", "MemoryError")
+
+TOO_EXPENSIVE_MESSAGE = gettext_noop(
+    "PDF-filen kunne ikke læses inden for grænserne for tid og hukommelse; den er for stor eller beskadiget."
+)
+
+
+def _env_number(name: str, default: str) -> float:
+    return float(os.environ.get(name, default))
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Limits for one extraction. The defaults suit referater and attachments of ~100 pages."""
+    """Limits for one extraction. The defaults suit referater and attachments of ~100 pages.
 
-    wall_seconds: float = float(os.environ.get("ARCHIVE_PDF_TIMEOUT", "60"))
-    cpu_seconds: int = int(os.environ.get("ARCHIVE_PDF_CPU_SECONDS", "45"))
-    memory_bytes: int = int(os.environ.get("ARCHIVE_PDF_MEMORY_MB", "768")) * 1024 * 1024
+    They are read from the environment when a ``Limits`` is made (not at import), so an
+    operator, or a test, can change them without restarting anything that imports us.
+    """
+
+    wall_seconds: float = field(default_factory=lambda: _env_number("ARCHIVE_PDF_TIMEOUT", "60"))
+    cpu_seconds: int = field(default_factory=lambda: int(_env_number("ARCHIVE_PDF_CPU_SECONDS", "45")))
+    memory_bytes: int = field(
+        default_factory=lambda: int(_env_number("ARCHIVE_PDF_MEMORY_MB", "768") * 1024 * 1024)
+    )
     max_chars: int = 5_000_000
 
 
@@ -56,6 +78,7 @@ def extract_pdf_text_sandboxed(data: bytes, *, limits: Limits | None = None) -> 
                 "minutes.sandbox",
                 str(limits.cpu_seconds),
                 str(limits.memory_bytes),
+                str(limits.max_chars),
             ],
             input=data,
             capture_output=True,
@@ -72,13 +95,9 @@ def extract_pdf_text_sandboxed(data: bytes, *, limits: Limits | None = None) -> 
         ) from None
     if completed.returncode != 0:
         # Killed by a signal (CPU limit: SIGXCPU/SIGKILL) or out of memory (MemoryError).
-        raise ReferatError(
-            "pdf_too_expensive",
-            gettext_noop(
-                "PDF-filen kunne ikke læses inden for grænserne for tid og hukommelse; den er for "
-                "stor eller beskadiget."
-            ),
-        )
+        tail = completed.stderr[-500:].decode("utf-8", errors="replace").strip()
+        logger.warning("PDF sandbox exited with %s: %s", completed.returncode, tail)
+        raise ReferatError("pdf_too_expensive", TOO_EXPENSIVE_MESSAGE)
     try:
         answer = json.loads(completed.stdout)
     except ValueError:
@@ -93,26 +112,43 @@ def _project_dir() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _error_payload(code: str, message: str, **params: str | int) -> dict:
+    return {"error": {"code": code, "message": message, "params": params}}
+
+
+def _is_too_expensive(exc: BaseException) -> bool:
+    """Tell whether ``exc``, or what caused it, is a limit being reached."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ in _TOO_EXPENSIVE:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _child_main(argv: list[str]) -> int:
     _limit_self(int(argv[0]), int(argv[1]))
+    max_chars = int(argv[2]) if len(argv) > 2 else 5_000_000
     from minutes.parsing.pdf import extract_pdf_text
 
     data = sys.stdin.buffer.read()
     try:
-        payload = {"text": extract_pdf_text(data)}
-    except ReferatError as exc:
-        notice = exc.notice
-        payload = {"error": {"code": notice.code, "message": notice.message, "params": notice.params}}
+        # Cut here, not in the parent: the pipe and the parent's memory stay bounded too.
+        payload = {"text": extract_pdf_text(data)[:max_chars]}
     except MemoryError:
         return 3
-    except Exception as exc:  # noqa: BLE001 - any library failure is a broken PDF to the caller
-        payload = {
-            "error": {
-                "code": "broken_pdf",
-                "message": gettext_noop("PDF-filen er beskadiget og kunne ikke læses ({error})."),
-                "params": {"error": type(exc).__name__},
-            }
-        }
+    except Exception as exc:  # noqa: BLE001 - any library failure is a bad PDF to the caller
+        if _is_too_expensive(exc):
+            payload = _error_payload("pdf_too_expensive", TOO_EXPENSIVE_MESSAGE)
+        elif isinstance(exc, ReferatError):
+            notice = exc.notice
+            payload = _error_payload(notice.code, notice.message, **notice.params)
+        else:
+            payload = _error_payload(
+                "broken_pdf",
+                gettext_noop("PDF-filen er beskadiget og kunne ikke læses ({error})."),
+                error=type(exc).__name__,
+            )
     sys.stdout.write(json.dumps(payload))
     return 0
 

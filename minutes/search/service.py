@@ -94,6 +94,9 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
     """Search with the GET parameters ``params`` (q, filters, sort, page)."""
     params = params.copy()
+    if "q" in params:
+        # A NUL can never be meant; Django's form fields would reject the whole request.
+        params["q"] = params["q"].replace("\x00", " ")
     query = parse_query(params.get("q", ""))
     filterset = AgendaItemFilter(params, queryset=AgendaItem.objects.all())
     results = SearchResults(query=query, filterset=filterset, per_page=per_page)

@@ -45,14 +45,9 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
+from minutes.parsing.decisions import build_decision
+from minutes.parsing.headings import classify_heading
 from minutes.parsing.types import (
-    OUTCOME_APPROVED,
-    OUTCOME_DISCUSSED,
-    OUTCOME_NOTED,
-    OUTCOME_OTHER,
-    OUTCOME_POSTPONED,
-    OUTCOME_RECOMMENDED,
-    OUTCOME_REJECTED,
     SECTION_CASE_FLOW,
     SECTION_DESCRIPTION,
     SECTION_ECONOMY,
@@ -62,6 +57,7 @@ from minutes.parsing.types import (
     SECTION_PREVIOUS,
     SECTION_RECOMMENDATION,
     SECTION_RESUME,
+    SECTION_VISION,
     Notice,
     ParsedAttachment,
     ParsedDecision,
@@ -72,6 +68,20 @@ from minutes.parsing.types import (
     ParseResult,
     ReferatError,
     gettext_noop,
+)
+
+SECTION_KINDS = frozenset(
+    [
+        SECTION_CASE_FLOW,
+        SECTION_DESCRIPTION,
+        SECTION_ECONOMY,
+        SECTION_HEARING,
+        SECTION_LEGAL,
+        SECTION_PREVIOUS,
+        SECTION_RECOMMENDATION,
+        SECTION_RESUME,
+        SECTION_VISION,
+    ]
 )
 
 __all__ = [
@@ -257,10 +267,27 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+# Greve writes the parts of "Fremstilling" (Resume, Indstilling, Sagsbeskrivelse, ...) as
+# <h2> or <h4>; any heading level other than the <h3> of the item's sections may occur.
+_SUBHEADING_TAGS = frozenset(["h1", "h2", "h4", "h5", "h6"])
+_SUBHEADING_MAX_LENGTH = 120
 
 
 def _collapse(text: str) -> str:
     return " ".join(text.translate(_INVISIBLE).split())
+
+
+def _is_subheading(text: str) -> bool:
+    """Tell whether a heading element's text reads as a heading.
+
+    Editors format text as headings too: empty ones, a figure in a table cell
+    ("156.343"), a sentence ("Kultur- og Fritidsudvalget."). Those stay paragraphs.
+    """
+    return (
+        any(char.isalpha() for char in text)
+        and len(text) <= _SUBHEADING_MAX_LENGTH
+        and not text.endswith(".")
+    )
 
 
 @dataclass
@@ -268,6 +295,7 @@ class _RawSection:
     heading: str | None  # None for text before the first <h3>
     lines: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)  # texts of <u> elements
+    sub: bool = False  # headed by <h2>/<h4>/... inside an <h3> section
 
     @property
     def text(self) -> str:
@@ -277,8 +305,8 @@ class _RawSection:
 class _TextWriter:
     """Collect text lines: blank line between blocks, none between list items."""
 
-    def __init__(self, *, split_at_h3: bool) -> None:
-        self.split_at_h3 = split_at_h3
+    def __init__(self, *, split: bool) -> None:
+        self.split = split
         self.sections = [_RawSection(None)]
         self.prefix = ""  # list marker waiting for the item's first line
         self.tight = 0  # inside a list: blocks break lines, not paragraphs
@@ -307,9 +335,9 @@ class _TextWriter:
         self.line_break()
         self.lines.append(line)
 
-    def start_section(self, heading: str) -> None:
+    def start_section(self, heading: str, *, sub: bool = False) -> None:
         self.line_break()
-        self.sections.append(_RawSection(heading))
+        self.sections.append(_RawSection(heading, sub=sub))
 
     def finish(self) -> list[_RawSection]:
         self.line_break()
@@ -332,8 +360,15 @@ def _render_node(node: PageElement, out: _TextWriter, depth: int) -> None:
     name = node.name
     if name == "br":
         out.line_break()
-    elif name == "h3" and out.split_at_h3:
+    elif name == "h3" and out.split:
         out.start_section(_collapse(node.get_text()))
+    elif (
+        name in _SUBHEADING_TAGS
+        and out.split
+        and not out.tight
+        and _is_subheading(heading := _collapse(node.get_text()))
+    ):
+        out.start_section(heading, sub=True)
     elif name in ("ul", "ol"):
         _render_list(node, out, depth)
     elif name == "table":
@@ -392,22 +427,59 @@ def _render_table(table: Tag, out: _TextWriter) -> None:
 
 
 def _cell_text(cell: Tag) -> str:
-    writer = _TextWriter(split_at_h3=False)
+    writer = _TextWriter(split=False)
     _render(cell, writer)
     return " ".join(
         line for section in writer.finish() for line in section.lines if line
     )
 
 
-def _html_sections(html: str) -> list[_RawSection]:
-    writer = _TextWriter(split_at_h3=True)
+def _html_sections(html: str, field_name: str = "") -> list[_RawSection]:
+    """Split HTML into sections at <h3> and at the sub-headings inside them.
+
+    A sub-heading becomes its own section, except inside a decision, "Sagens
+    forløb" or an earlier decision quoted: there it stays a heading line of the
+    text, which is read as a whole.
+    """
+    writer = _TextWriter(split=True)
     _render(BeautifulSoup(html, "html.parser"), writer)
-    return writer.finish()
+    sections: list[_RawSection] = []
+    parent: _RawSection | None = None
+    for section in writer.finish():
+        if not section.sub:
+            parent = section
+            sections.append(section)
+            continue
+        heading = parent.heading if parent and parent.heading is not None else field_name
+        if parent is not None and _reads_as_a_whole(heading):
+            _append_heading_line(parent, section)
+            continue
+        if parent is not None and parent is sections[-1] and not parent.text:
+            sections.pop()  # an empty "Fremstilling" only held the sub-sections
+        sections.append(section)
+    return sections
+
+
+def _reads_as_a_whole(heading: str) -> bool:
+    if not heading:
+        return False
+    return bool(_DECISION_HEADING.match(heading)) or _section_kind(heading) in (
+        SECTION_CASE_FLOW,
+        SECTION_PREVIOUS,
+    )
+
+
+def _append_heading_line(parent: _RawSection, section: _RawSection) -> None:
+    """Put a sub-section back into its parent as a heading line, as printed."""
+    if parent.lines and parent.lines[-1]:
+        parent.lines.append("")
+    parent.lines.extend([section.heading or "", "", *section.lines])
+    parent.markers.extend(section.markers)
 
 
 def html_to_text(html: str) -> str:
     """Return the text of an HTML fragment: headings and paragraphs, lists, tables."""
-    writer = _TextWriter(split_at_h3=False)
+    writer = _TextWriter(split=False)
     _render(BeautifulSoup(html, "html.parser"), writer)
     return writer.finish()[0].text
 
@@ -418,12 +490,14 @@ _SECTION_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
     for pattern, kind in (
         (
-            r"^(sags)?fremstilling|^supplerende sagsfremstilling|^sagsbeskrivelse",
+            r"^(sags)?fremstilling|^(ny )?supplerende sags(fremstilling|beskrivelse)"
+            r"|^sagsbeskrivelse",
             SECTION_DESCRIPTION,
         ),
         (r"^beskrivelse af sagen", SECTION_DESCRIPTION),
         (r"^indstilling|^beslutningspunkter", SECTION_RECOMMENDATION),
-        (r"^sagens (forløb|gang)|^sagsforløb", SECTION_CASE_FLOW),
+        # Greve's "Sagsprocedure" names the bodies that treat the case: "Sagens gang".
+        (r"^sagens (forløb|gang)|^sagsforløb|^sagsprocedure", SECTION_CASE_FLOW),
         (r"^(kort )?resum[eé]|^sagsresum[eé]", SECTION_RESUME),
         (r"^økonomi|^bevillingsmæssige", SECTION_ECONOMY),
         (r"^tidligere (beslutninger|politisk)", SECTION_PREVIOUS),
@@ -437,104 +511,20 @@ _DECISION_HEADING = re.compile(
     r"(?:(?:\bden\s+|\bd\.\s*)?(?P<date>\d{1,2}[-./]\d{1,2}[-./]\d{2,4}))?\s*:?\s*$",
     re.IGNORECASE,
 )
-_ABSENCE_LINE = re.compile(
-    r"^(?:afbud|fraværende|fravær|ikke til ?stede|forfald)\s*:\s*(?P<names>.+)$",
-    re.IGNORECASE,
-)
 _ABSENT_REASON = re.compile(r"fravær|afbud|ikke til ?stede|forfald|syg", re.IGNORECASE)
-_NAME_SEPARATOR = re.compile(r"\s*,\s*|\s+og\s+")
 _CLOSED_TITLE = re.compile(r"^\s*lukket(\s+punkt)?\s*:", re.IGNORECASE)
 _CASE_FLOW_MARKER = re.compile(r"^(?P<date>\d{1,2}-\d{1,2}-\d{4})\s+(?P<body>\S.*)$")
 
 
-# Checked in this order: a negation or postponement outranks the verb it contains
-# ("Anbefales ikke", "sendes tilbage"), and a committee's recommendation often also
-# says "godkendes" ("anbefaler ..., at indstillingen godkendes").
-def _phrases(*phrases: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
-
-
-_OUTCOME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        OUTCOME_REJECTED,
-        _phrases(
-            "anbefales ikke",
-            "kan ikke anbefales",
-            "ikke godkendt",
-            "godkendes ikke",
-            "kan ikke godkendes",
-            r"forkast\w*",
-            r"afvis\w*",
-            "afvist",
-            "nedstemt",
-            "tiltrædes ikke",
-            "ikke tiltrådt",
-        ),
-    ),
-    (
-        OUTCOME_POSTPONED,
-        _phrases(
-            "udsat",
-            "udsættes",
-            "udskudt",
-            "sendes tilbage",
-            "sendt tilbage",
-            "sende sagen tilbage",
-            "genoptages",
-        ),
-    ),
-    (OUTCOME_RECOMMENDED, _phrases(r"anbefal\w*", "indstiller")),
-    (
-        OUTCOME_APPROVED,
-        _phrases(
-            r"godkend\w*",
-            r"vedtag\w*",
-            "vedtog",
-            "besluttede",
-            "besluttet",
-            r"tiltr[åæ]\w*",
-            r"bevilge\w*",
-        ),
-    ),
-    (
-        OUTCOME_NOTED,
-        _phrases("til efterretning", "orienterede", "taget til orientering"),
-    ),
-    (OUTCOME_DISCUSSED, _phrases(r"drøft\w*")),
-)
-
-
-def _outcome_of(text: str) -> str:
-    """Return the normalised outcome of a decision text.
-
-    The first paragraph carries the decision ("Byrådet godkendte ..."); later ones
-    record votes whose "imod" must not turn an approval into a rejection. Only when
-    the first paragraph says nothing known is the whole text consulted.
-    """
-    first = text.strip().split("\n\n", 1)[0]
-    for candidate in (first, text):
-        for outcome, pattern in _OUTCOME_PATTERNS:
-            if pattern.search(candidate):
-                return outcome
-    return OUTCOME_OTHER
-
-
 def _section_kind(heading: str) -> str:
+    # The vocabulary shared with text and PDF referater first, then FirstAgenda's own.
+    known = classify_heading(heading)
+    if known is not None and known.kind in SECTION_KINDS:
+        return known.kind
     for pattern, kind in _SECTION_KINDS:
         if pattern.search(heading):
             return kind
     return SECTION_OTHER
-
-
-def _absent_in_text(text: str) -> list[str]:
-    names: list[str] = []
-    for line in text.splitlines():
-        match = _ABSENCE_LINE.match(line.strip())
-        if match:
-            for name in _NAME_SEPARATOR.split(match["names"].strip().rstrip(".")):
-                if name and name.casefold() != "ingen":
-                    names.append(name)
-    return names
 
 
 def _unique(names: list[str]) -> tuple[str, ...]:
@@ -571,13 +561,10 @@ def _decision(
     is_current = (
         _same_body(body, meeting.committee) and decided_on == meeting.meeting_date
     )
-    return ParsedDecision(
-        text=text,
-        outcome=_outcome_of(text),
-        is_current=is_current,
-        body=body,
-        decided_on=decided_on,
-        absent=_unique(_absent_in_text(text)),
+    # The decision's outcome, parts, absence and dissent follow the same rules as
+    # decisions read from text and PDF referater (minutes.parsing.decisions).
+    return build_decision(
+        text.split("\n"), is_current=is_current, body=body, decided_on=decided_on
     )
 
 
@@ -639,7 +626,7 @@ def _field_sections(
     field_name = _collapse(obj.optional("Navn", str, ""))
     html = obj.optional("Html", str, "")
     plain = obj.optional("Tekst", str, "")
-    raw_sections = _html_sections(html) if html.strip() else []
+    raw_sections = _html_sections(html, field_name) if html.strip() else []
     if not any(s.text or s.heading for s in raw_sections) and plain.strip():
         raw_sections = [
             _RawSection(None, [_collapse(line) for line in plain.splitlines()])

@@ -39,12 +39,12 @@ from minutes.parsing.types import (
 from minutes.sources.firstagenda import (
     PDF_ATTACHMENT_TITLE,
     PortalMeeting,
-    _outcome_of,
     html_to_text,
     map_committee_list,
     map_meeting,
     split_election_period,
 )
+from minutes.parsing.decisions import classify_outcome as _outcome_of
 from minutes.tests.shared import shared_path
 
 CPH = ZoneInfo("Europe/Copenhagen")

@@ -1,0 +1,97 @@
+"""Template helpers for the browsing pages: outcome labels, decision paragraphs, sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import template
+
+from minutes.models import Decision, Outcome, SectionKind
+
+register = template.Library()
+
+# A section longer than this is folded into a <details> element on meeting and item pages.
+LONG_SECTION_CHARS = 700
+
+_OUTCOME_LABELS = dict(Outcome.choices)
+_SECTION_LABELS = dict(SectionKind.choices)
+
+
+@register.filter
+def outcome_label(code: str) -> str:
+    """Return the readable label of an outcome code ("approved" → "Godkendt")."""
+    return str(_OUTCOME_LABELS.get(code, code or ""))
+
+
+@register.filter
+def section_heading(section: dict) -> str:
+    """Return a section's printed heading, else the label of its kind."""
+    heading = (section.get("heading") or "").strip()
+    if heading:
+        return heading
+    kind = section.get("kind") or SectionKind.OTHER
+    return str(_SECTION_LABELS.get(kind, _SECTION_LABELS[SectionKind.OTHER]))
+
+
+@register.filter
+def is_long(text: str) -> bool:
+    return len(text or "") > LONG_SECTION_CHARS
+
+
+@dataclass(frozen=True)
+class DecisionParagraph:
+    text: str
+    kind: str = "text"  # "part", "dissent", "absent" or "text"
+    label: str = ""  # "Pkt. 1" for a part
+    outcome: str = ""
+
+
+@register.filter
+def decision_paragraphs(decision: Decision) -> list[DecisionParagraph]:
+    """Split a decision's text into paragraphs and say what each one is.
+
+    The stored text is the record as printed; parts, dissent and absence are parsed out
+    of it. Marking the paragraphs (instead of printing the parsed lists again) shows
+    the whole decision once, with dissent and per-point outcomes visible at a glance.
+    """
+    parts = {" ".join(f"{p.get('label', '')}: {p.get('text', '')}".split()): p for p in decision.parts or []}
+    dissent = {" ".join(d.split()) for d in decision.dissent or []}
+    paragraphs = []
+    for raw in (decision.text or "").split("\n\n"):
+        text = raw.strip()
+        if not text:
+            continue
+        flat = " ".join(text.split())
+        part = parts.get(flat)
+        if part is not None:
+            paragraphs.append(
+                DecisionParagraph(
+                    part.get("text", ""), "part", part.get("label", ""), part.get("outcome", "")
+                )
+            )
+        elif flat in dissent:
+            paragraphs.append(DecisionParagraph(text, "dissent"))
+        elif decision.absent and flat.lower().startswith("ikke til stede"):
+            paragraphs.append(DecisionParagraph(text, "absent"))
+        else:
+            paragraphs.append(DecisionParagraph(text))
+    return paragraphs
+
+
+@register.filter
+def current(decisions) -> list[Decision]:
+    """Return this meeting's own decisions."""
+    return [d for d in decisions if d.is_current]
+
+
+@register.filter
+def earlier(decisions) -> list[Decision]:
+    """Return the earlier decisions of other bodies quoted in the item."""
+    return [d for d in decisions if not d.is_current]
+
+
+@register.filter
+def web_url(value: str) -> str:
+    """Return ``value`` if it is an http(s) URL, else "" (third-party data; no javascript: links)."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("https://", "http://")) else ""
