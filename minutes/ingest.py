@@ -460,16 +460,15 @@ ATTACHMENT_TEXT_LIMIT = 300_000
 
 
 def _refresh_attachment_text(item: AgendaItem) -> None:
-    """Recompute the item's searchable attachment text from its attachments."""
+    """Recompute the item's searchable attachment text and compound parts."""
     texts = [
         f"{title}\n{text}"
         for title, text in item.attachments.order_by("position").values_list("title", "text")
         if text
     ]
-    combined = "\n\n".join(texts)[:ATTACHMENT_TEXT_LIMIT]
-    if combined != item.attachment_text:
-        item.attachment_text = combined
-        item.save(update_fields=["attachment_text"])
+    item.attachment_text = "\n\n".join(texts)[:ATTACHMENT_TEXT_LIMIT]
+    item.search_parts = search.compound_parts(item)
+    item.save(update_fields=["attachment_text", "search_parts"])
 
 
 def attach_file(

@@ -1,6 +1,8 @@
 """The full-text index, which differs by database vendor (see minutes/search/backends.py).
 
-PostgreSQL: a stored generated ``tsvector`` column with a GIN index.
+PostgreSQL: a stored generated ``tsvector`` column with a GIN index. Weights: title A,
+decision B, body and attachments C, compound parts D (alone), so that a query restricted
+to A-C tells an exact match from a match through compound parts only.
 SQLite: an FTS5 table over the item table, fed from ``minutes_searchdoc`` by triggers.
 """
 
@@ -12,7 +14,7 @@ POSTGRES_FORWARDS = [
         setweight(to_tsvector('danish'::regconfig, coalesce(title, '')), 'A') ||
         setweight(to_tsvector('danish'::regconfig, coalesce(decision_text, '')), 'B') ||
         setweight(to_tsvector('danish'::regconfig, coalesce(body_text, '')), 'C') ||
-        setweight(to_tsvector('danish'::regconfig, coalesce(attachment_text, '')), 'D') ||
+        setweight(to_tsvector('danish'::regconfig, coalesce(attachment_text, '')), 'C') ||
         setweight(to_tsvector('simple'::regconfig, coalesce(search_parts, '')), 'D')
     ) STORED
     """,

@@ -1,7 +1,7 @@
 """Search backends, one per database vendor, behind one small interface.
 
 PostgreSQL: a stored, weighted ``tsvector`` generated column (``search_vector``; title A,
-decision B, body C, attachments and compound parts D) with a GIN index, matched with
+decision B, body and attachments C, compound parts D) with a GIN index, matched with
 ``websearch_to_tsquery('danish', …)``, ranked with ``ts_rank_cd``, snippets from
 ``ts_headline`` for the rows on the page only.
 
@@ -13,6 +13,10 @@ rows live in ``minutes_searchdoc``; triggers copy them into FTS5 and remove them
 Ranked with ``bm25`` with column weights.
 
 Both are created by migration 0002 and read the same ``ParsedQuery``.
+
+Ranking has two tiers on both: items that match the query with their own words (stemmed)
+come before items that match only through compound parts ("reform" in
+"beskæftigelsesreformen"); within a tier, the engine's score decides.
 """
 
 from __future__ import annotations
@@ -99,6 +103,15 @@ def _marked_words(text: str) -> list[str]:
     return words
 
 
+# The query with every lexeme restricted to weights A-C, i.e. matching without compound
+# parts (weight D). tsquery has no operator for that, so the text form is rewritten:
+# 'reform' & 'budg' -> 'reform':ABC & 'budg':ABC.
+EXACT_TSQUERY_SQL = (
+    "regexp_replace(websearch_to_tsquery(%s::regconfig, %s)::text, "
+    "'''(?:[^'']|'''')+''', '\\&:ABC', 'g')::tsquery"
+)
+
+
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
     CONFIG = "danish"
@@ -124,14 +137,19 @@ class PostgresBackend(SearchBackend):
 
     def rank(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
         if not query.has_positive:
-            return queryset.annotate(search_rank=RawSQL("0.0", [], output_field=FloatField()))
+            return _unranked(queryset)
         # Normalisation 1 divides by 1 + log(length), so long items do not win by length.
         rank = RawSQL(
             "ts_rank_cd(minutes_agendaitem.search_vector, websearch_to_tsquery(%s::regconfig, %s), 1)",
             [self.CONFIG, query.websearch()],
             output_field=FloatField(),
         )
-        return queryset.annotate(search_rank=rank)
+        exact = RawSQL(
+            f"CASE WHEN minutes_agendaitem.search_vector @@ {EXACT_TSQUERY_SQL} THEN 1 ELSE 0 END",
+            [self.CONFIG, query.websearch()],
+            output_field=FloatField(),
+        )
+        return queryset.annotate(search_tier=exact, search_rank=rank)
 
     def snippets(self, item_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawSnippet]:
         if not item_ids or not query.has_positive:
@@ -168,6 +186,11 @@ class PostgresBackend(SearchBackend):
         return None
 
 
+def _unranked(queryset: QuerySet) -> QuerySet:
+    zero = RawSQL("0.0", [], output_field=FloatField())
+    return queryset.annotate(search_tier=zero, search_rank=zero)
+
+
 def fts_text(text: str) -> str:
     """Return ``text`` as FTS5 should index it: one Snowball stem per word, in order.
 
@@ -194,10 +217,18 @@ class SqliteBackend(SearchBackend):
 
     def rank(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
         if not query.has_positive:
-            return queryset.annotate(search_rank=RawSQL("0.0", [], output_field=FloatField()))
+            return _unranked(queryset)
+        # An FTS5 column filter leaves out the compound parts: a match there is exact.
+        exact_columns = " ".join(name for name in FTS_COLUMNS if name != "search_parts")
+        exact = RawSQL(
+            "CASE WHEN minutes_agendaitem.id IN (SELECT rowid FROM minutes_item_fts "
+            "WHERE minutes_item_fts MATCH %s) THEN 1 ELSE 0 END",
+            [f"{{{exact_columns}}} : ({query.fts5_positive()})"],
+            output_field=FloatField(),
+        )
         # Join the FTS table so bm25() sees the MATCH. bm25 is lower for better matches;
         # negate it so that a higher search_rank is better on both backends.
-        return queryset.extra(
+        return queryset.annotate(search_tier=exact).extra(
             tables=["minutes_item_fts"],
             where=["minutes_item_fts.rowid = minutes_agendaitem.id", "minutes_item_fts MATCH %s"],
             params=[query.fts5()],

@@ -94,12 +94,16 @@ class ParsedQuery:
         """Return the excluded clauses as one OR query (for exclusion-only searches)."""
         return " or ".join(clause.websearch() for clause in self.excluded)
 
-    def fts5(self) -> str:
-        """Return the FTS5 MATCH expression for the positive part, with exclusions."""
-        expression = " AND ".join(
+    def fts5_positive(self) -> str:
+        """Return the FTS5 MATCH expression for the positive part alone."""
+        return " AND ".join(
             group[0].fts5() if len(group) == 1 else "(" + " OR ".join(c.fts5() for c in group) + ")"
             for group in self.groups
         )
+
+    def fts5(self) -> str:
+        """Return the FTS5 MATCH expression for the positive part, with exclusions."""
+        expression = self.fts5_positive()
         for clause in self.excluded:
             expression = f"({expression}) NOT {clause.fts5()}"
         return expression

@@ -19,8 +19,16 @@ from django.utils.translation import gettext as _
 
 from minutes.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, AgendaItemFilter
 from minutes.models import AgendaItem, Outcome
-from minutes.search.backends import MARK_END, MARK_START, get_backend
+from minutes.search.backends import (
+    MARK_END,
+    MARK_START,
+    SNIPPET_FIELDS,
+    SNIPPET_WORDS,
+    RawSnippet,
+    get_backend,
+)
 from minutes.search.query import ParsedQuery, parse_query
+from minutes.textanalysis.compounds import compound_matches
 from minutes.textanalysis.stemming import stem
 
 PER_PAGE = 20
@@ -144,19 +152,34 @@ def _capped_count(queryset: QuerySet) -> tuple[int, bool]:
 
 def _ordered(queryset: QuerySet, query: ParsedQuery, sort: str) -> QuerySet:
     if sort == SORT_RELEVANCE:
-        return get_backend().rank(queryset, query).order_by("-search_rank", "-meeting_date", "-id")
+        return (
+            get_backend()
+            .rank(queryset, query)
+            .order_by("-search_tier", "-search_rank", "-meeting_date", "-id")
+        )
     if sort == SORT_OLDEST:
         return queryset.order_by("meeting_date", "id")
     return queryset.order_by("-meeting_date", "-id")
 
 
-def highlight_words(text: str, stems: frozenset[str]) -> SafeString:
-    """Escape ``text`` and mark the words whose Snowball stem is one of ``stems``."""
+def word_matcher(query: ParsedQuery):
+    """Return a predicate: does a document word match the query, itself or as a compound?"""
+    stems = query.positive_stems
+
+    def matches(word: str) -> bool:
+        word = word.lower()
+        return stem(word) in stems or any(compound_matches(word, query_stem) for query_stem in stems)
+
+    return matches
+
+
+def highlight_words(text: str, matches) -> SafeString:
+    """Escape ``text`` and mark the words for which ``matches(word)`` holds."""
     out, last = [], 0
     for match in _WORD.finditer(text):
         out.append(escape(text[last : match.start()]))
         word = match.group()
-        out.append(f"<mark>{escape(word)}</mark>" if stems and stem(word) in stems else escape(word))
+        out.append(f"<mark>{escape(word)}</mark>" if matches(word) else escape(word))
         last = match.end()
     out.append(escape(text[last:]))
     return mark_safe("".join(out))
@@ -170,6 +193,50 @@ def marked_html(text: str) -> SafeString:
     return mark_safe(html)
 
 
+def mark_compounds(snippet: str, matches) -> str:
+    """Add markers around words the engine did not mark but that match as compounds.
+
+    The engines' headline functions only mark words whose own stem matched; a word found
+    through its compound parts ("beskæftigelsesreformen" for "reform") is marked here,
+    whole, so the reader sees why the item was found.
+    """
+    pieces = re.split(f"({MARK_START}.*?{MARK_END})", snippet)
+    for index, piece in enumerate(pieces):
+        if piece.startswith(MARK_START):
+            continue
+        pieces[index] = _WORD.sub(
+            lambda m: f"{MARK_START}{m.group()}{MARK_END}" if matches(m.group()) else m.group(), piece
+        )
+    return "".join(pieces)
+
+
+def python_snippet(texts: dict[str, str], matches, words: int = SNIPPET_WORDS) -> RawSnippet | None:
+    """Cut the passage with the most matching words from ``texts`` (field -> text)."""
+    best: tuple[int, int, str, str] | None = None
+    for order, (field_name, text) in enumerate(texts.items()):
+        tokens = list(_WORD.finditer(text or ""))
+        hits = [i for i, token in enumerate(tokens) if matches(token.group())]
+        if not hits:
+            continue
+        # The window of ``words`` tokens that holds the most hits.
+        count, first = max(
+            (sum(1 for h in hits if start <= h < start + words), start)
+            for start in (max(0, h - 4) for h in hits)
+        )
+        if best is None or (count, -order) > (best[0], -best[1]):
+            last = min(len(tokens), first + words) - 1
+            hit_set = set(hits)
+            out, cursor = [], tokens[first].start()
+            for i in range(first, last + 1):
+                token = tokens[i]
+                out.append(text[cursor : token.start()])
+                out.append(f"{MARK_START}{token.group()}{MARK_END}" if i in hit_set else token.group())
+                cursor = token.end()
+            passage = ("… " if first else "") + "".join(out) + (" …" if last < len(tokens) - 1 else "")
+            best = (count, order, field_name, passage)
+    return RawSnippet(best[3], best[2]) if best else None
+
+
 def _lead(item: AgendaItem, length: int = 240) -> str:
     text = item.decision_text or item.body_text
     text = " ".join(text.split())
@@ -178,13 +245,20 @@ def _lead(item: AgendaItem, length: int = 240) -> str:
 
 def _hits(rows: list[AgendaItem], query: ParsedQuery) -> list[Hit]:
     snippets = get_backend().snippets([row.pk for row in rows], query)
-    stems = query.positive_stems
+    matches = word_matcher(query)
     hits = []
     for row in rows:
         snippet = snippets.get(row.pk)
+        if snippet is not None:
+            snippet = RawSnippet(mark_compounds(snippet.text, matches), snippet.field)
+        elif query.has_positive:
+            # Matched through compound parts only (or in the title): cut a passage here.
+            snippet = python_snippet({name: getattr(row, name) for name in SNIPPET_FIELDS}, matches)
         hit = Hit(
             item=row,
-            title_html=highlight_words(row.title, stems),
+            title_html=highlight_words(row.title, matches)
+            if query.has_positive
+            else mark_safe(escape(row.title)),
             snippet_html=marked_html(snippet.text) if snippet else mark_safe(escape(_lead(row))),
             snippet_field=snippet.field if snippet else "",
         )
@@ -260,14 +334,28 @@ def _facets(queryset: QuerySet, params) -> dict[str, list[FacetValue]]:
     }
 
 
-def rebuild_index(batch_size: int = 2000, progress=None) -> int:
-    """Rebuild the whole search index from the stored items; return how many were indexed."""
+def rebuild_index(batch_size: int = 500, progress=None) -> int:
+    """Recompute every item's compound parts and rebuild the index; return the item count.
+
+    Run after changing the text analysis (stemmer, splitter, lexicon): the parts are
+    computed in Python, so a new splitter only takes effect through this.
+    """
+    from minutes.search import compound_parts
+
     backend = get_backend()
     ids = list(AgendaItem.objects.order_by("pk").values_list("pk", flat=True))
     with transaction.atomic():
         backend.clear()
         for start in range(0, len(ids), batch_size):
-            backend.index_items(ids[start : start + batch_size])
+            batch = list(
+                AgendaItem.objects.filter(pk__in=ids[start : start + batch_size]).only(
+                    "title", "decision_text", "body_text", "attachment_text", "search_parts"
+                )
+            )
+            for item in batch:
+                item.search_parts = compound_parts(item)
+            AgendaItem.objects.bulk_update(batch, ["search_parts"])
+            backend.index_items([item.pk for item in batch])
             if progress:
                 progress(min(start + batch_size, len(ids)), len(ids))
     return len(ids)

@@ -36,7 +36,9 @@ def archive(db):
         "Socialudvalget",
         "04-03-2025",
         [
-            Item("Modtagelse af flygtninge", "Kommunen modtog flygtningene i marts.", "Taget til efterretning."),
+            Item(
+                "Modtagelse af flygtninge", "Kommunen modtog flygtningene i marts.", "Taget til efterretning."
+            ),
             Item("Boliger til en flygtning", "Der er fundet en bolig.", "Godkendt."),
             Item("Socialt frikort", "Ordningen med socialt frikort gøres permanent.", "Godkendt."),
             Item("Frikort og det sociale arbejde", "Et frikort gives til socialt udsatte.", "Drøftet."),
@@ -56,8 +58,17 @@ def archive(db):
         "10-09-2024",
         [
             Item("Busbane på Ringvejen", "En busbane gør bussen hurtigere.", "Godkendt."),
-            Item("Cykelsti langs åen", "Anlæg af cykelsti, budget 1 mio. kr.", "Godkendt.", case_number="24/55501"),
-            Item("Orientering om vejarbejde", "Vejen lukkes i uge 40. <b>Vigtigt</b> & hastende.", "Taget til efterretning."),
+            Item(
+                "Cykelsti langs åen",
+                "Anlæg af cykelsti, budget 1 mio. kr.",
+                "Godkendt.",
+                case_number="24/55501",
+            ),
+            Item(
+                "Orientering om vejarbejde",
+                "Vejen lukkes i uge 40. <b>Vigtigt</b> & hastende.",
+                "Taget til efterretning.",
+            ),
         ],
     )
     ingest_referat(
@@ -65,7 +76,11 @@ def archive(db):
         "Socialudvalget",
         "15-01-2023",
         [
-            Item("Ældrerådets høringssvar", "ÆLDRERÅDET anbefaler flere hjemmebesøg.", "Taget til efterretning."),
+            Item(
+                "Ældrerådets høringssvar",
+                "ÆLDRERÅDET anbefaler flere hjemmebesøg.",
+                "Taget til efterretning.",
+            ),
             Item("Varmestuen", "Ordningen videreføres, og flygtninge er velkomne.", "Godkendt."),
         ],
     )
@@ -117,11 +132,17 @@ def test_filters_combine_with_the_query_and_work_without_it(client, archive):
     assert titles(client, date_from="2023-01-01", date_to="2023-12-31") == [
         "Ældrerådets høringssvar",
         "Varmestuen",
-    ] or set(titles(client, date_from="2023-01-01", date_to="2023-12-31")) == {"Ældrerådets høringssvar", "Varmestuen"}
+    ] or set(titles(client, date_from="2023-01-01", date_to="2023-12-31")) == {
+        "Ældrerådets høringssvar",
+        "Varmestuen",
+    }
     assert titles(client, outcome="rejected") == ["Budget for anlæg af cykelsti"]
     assert titles(client, outcome="postponed") == ["Driftsbudget"]
     assert titles(client, closed="true") == ["Lukket: Lukket sag om personale"]
-    assert set(titles(client, case_number="24/55501")) == {"Cykelsti langs åen", "Budget for anlæg af cykelsti"}
+    assert set(titles(client, case_number="24/55501")) == {
+        "Cykelsti langs åen",
+        "Budget for anlæg af cykelsti",
+    }
     assert titles(client, q="budget", year=2024) == ["Cykelsti langs åen"]
 
 
@@ -253,7 +274,13 @@ def test_index_follows_corrections_and_deletions(client, archive):
         "Andeby Kommune",
         "Socialudvalget",
         "15-01-2023",
-        [Item("Ældrerådets høringssvar", "ÆLDRERÅDET anbefaler flere besøgshunde.", "Taget til efterretning.")],
+        [
+            Item(
+                "Ældrerådets høringssvar",
+                "ÆLDRERÅDET anbefaler flere besøgshunde.",
+                "Taget til efterretning.",
+            )
+        ],
     )
     assert titles(client, q="hjemmebesøg") == []
     assert titles(client, q="besøgshunde") == ["Ældrerådets høringssvar"]
