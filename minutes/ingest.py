@@ -40,6 +40,7 @@ from minutes.parsing.types import (
     gettext_noop,
 )
 from minutes.sandbox import extract_pdf_text_sandboxed
+from minutes.search import state as search_state
 from minutes.text import danish_slugify
 
 logger = logging.getLogger(__name__)
@@ -265,6 +266,7 @@ def _store(
         changed_ids, _removed_ids = _store_items(meeting, parsed)
         saved_files.extend(_add_revision(meeting, document, user=user, note=note))
         search.index_items(changed_ids)
+        search_state.note_indexed()
     return IngestResult(
         label, status, meeting, municipality_name, inferred, result.warnings, items=len(parsed.items)
     )

@@ -18,8 +18,8 @@ import uuid
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minutes.parsing import types as parsed
@@ -489,3 +489,24 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.ip} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SearchIndexState(models.Model):
+    """What built the search index on this database: the text-analysis version and when.
+
+    Compound parts are computed in Python with a versioned lexicon; when the code's
+    ``LEXICON_VERSION`` differs from the one recorded here, the index is stale and
+    ``rebuild_search_index`` must run (a system check says so).
+    """
+
+    key = models.CharField(max_length=40, unique=True, default="default")
+    lexicon_version = models.CharField(max_length=100)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("søgeindeks")
+        verbose_name_plural = _("søgeindeks")
+
+    def __str__(self) -> str:
+        return f"{self.lexicon_version} ({self.rebuilt_at:%Y-%m-%d %H:%M})" if self.rebuilt_at else self.lexicon_version

@@ -96,3 +96,26 @@ def test_no_nonsense_splits(client, compounds, false_friend):
 def test_real_words_still_found_whole(client, compounds):
     assert found(client, "bestyrelsen") == ["Ord der ikke må splittes"]
     assert found(client, "forslag") == ["Ord der ikke må splittes"]
+
+
+def test_index_records_the_lexicon_that_built_it(client, compounds):
+    import io
+
+    from django.core.management import call_command
+
+    from minutes.checks import search_index_version
+    from minutes.models import SearchIndexState
+    from minutes.textanalysis.lexicon import LEXICON_VERSION
+
+    assert SearchIndexState.objects.get().lexicon_version == LEXICON_VERSION
+    assert search_index_version() == []
+    SearchIndexState.objects.update(lexicon_version="stavekontrolden-0.0.s0")
+    (warning,) = search_index_version()
+    assert warning.id == "minutes.W001" and "rebuild_search_index" in warning.hint
+    out = io.StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert "stavekontrolden-0.0.s0 -> " + LEXICON_VERSION in out.getvalue()
+    state = SearchIndexState.objects.get()
+    assert state.lexicon_version == LEXICON_VERSION and state.items == 16 and state.rebuilt_at
+    assert search_index_version() == []
+    assert "Beskæftigelsesreformen i kommunen" in found(client, "reform")

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
 from minutes.ingest import CREATED, FAILED, UNCHANGED, UPDATED, ingest_path, iter_source_paths
+from minutes.search import state as search_state
 
 
 def render_notice(notice) -> str:
@@ -59,5 +60,9 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{counts[k]} {k}" for k in (CREATED, UPDATED, UNCHANGED, FAILED))
         self.stdout.write(f"{total} files in {elapsed:.1f}s: {summary}")
+        if search_state.is_stale():
+            self.stderr.write(
+                "The search index was built with another text analysis; run `manage.py rebuild_search_index`."
+            )
         if counts[FAILED]:
             raise CommandError(f"{counts[FAILED]} of {total} files failed.", returncode=1)

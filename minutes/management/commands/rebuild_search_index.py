@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from minutes import search
+from minutes.search import state
 
 
 class Command(BaseCommand):
@@ -18,6 +19,10 @@ class Command(BaseCommand):
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"  {done}/{total} items", ending="\r")
 
+        previous = state.recorded_version()
         total = search.rebuild_index(progress=progress)
+        state.record_rebuild(total)
         self.stdout.write("")
+        if previous and previous != state.LEXICON_VERSION:
+            self.stdout.write(f"Text analysis changed: {previous} -> {state.LEXICON_VERSION}")
         self.stdout.write(self.style.SUCCESS(f"Indexed {total} items in {time.monotonic() - started:.1f}s."))
