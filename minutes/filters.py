@@ -31,7 +31,12 @@ class AgendaItemFilter(django_filters.FilterSet):
     outcome = django_filters.MultipleChoiceFilter(
         field_name="outcome", choices=Outcome.choices, label=_("Udfald")
     )
-    closed = django_filters.BooleanFilter(field_name="is_closed", label=_("Lukket punkt"))
+    closed = django_filters.ChoiceFilter(
+        method="filter_closed",
+        choices=[("false", _("Kun åbne punkter")), ("true", _("Kun lukkede punkter"))],
+        empty_label=_("Alle punkter"),
+        label=_("Åbne og lukkede punkter"),
+    )
     case_number = django_filters.CharFilter(
         field_name="case_number", lookup_expr="iexact", label=_("Sagsnummer")
     )
@@ -51,6 +56,9 @@ class AgendaItemFilter(django_filters.FilterSet):
         if query.is_empty:
             return queryset
         return get_backend().match(queryset, query)
+
+    def filter_closed(self, queryset, name, value):
+        return queryset.filter(is_closed=value == "true")
 
     def filter_sort(self, queryset, name, value):
         # Ordering is applied by the search service, which knows whether there is a query.
