@@ -6,16 +6,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    ARCHIVE_VAR_DIR=/var/lib/archive
+    ARCHIVE_VAR_DIR=/var/lib/archive \
+    ARCHIVE_LEXICON_PATH=/app/lexicon/lexicon.json.gz
 
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# The same command the test suite exercises: collect static files (hashed, compressed).
+# The same commands `make setup` and the test suite run: build the Danish compound lexicon
+# once (workers only read it), and collect static files (hashed, compressed).
 # Translations are committed compiled (locale/*/LC_MESSAGES/django.mo).
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN python -c "from minutes.textanalysis.lexicon import load_lexicon; load_lexicon()" \
+    && SECRET_KEY=build-only python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 10001 --home /var/lib/archive archive \
     && mkdir -p /var/lib/archive \

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from minutes.tests.shared import PROJECT_DIR
+from minutes.textanalysis.lexicon import default_cache_path
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -28,6 +29,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         MEDIA_ROOT=str(tmp_path / "media"),
         ARCHIVE_VAR_DIR=str(tmp_path / "var"),
         SECURE_COOKIES="0",
+        # The lexicon the project's set-up built (the image builds its own the same way).
+        ARCHIVE_LEXICON_PATH=str(default_cache_path()),
     )
     return env
 
@@ -59,6 +62,15 @@ def test_missing_secret_key_is_refused_in_production(tmp_path):
 
 def test_image_commands_collect_migrate_and_serve(tmp_path):
     env = production_env(tmp_path)
+    lexicon = subprocess.run(
+        [sys.executable, "-c", "from minutes.textanalysis.lexicon import load_lexicon; load_lexicon()"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert lexicon.returncode == 0, lexicon.stderr
     collected = manage(env, "collectstatic", "--noinput")
     assert collected.returncode == 0, collected.stderr
     manifest = tmp_path / "static" / "staticfiles.json"

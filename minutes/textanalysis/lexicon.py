@@ -357,11 +357,12 @@ def _family_sizes(
 
 
 def default_cache_path() -> Path:
-    """Return the lexicon cache path: ``$ARCHIVE_LEXICON_PATH`` or ``<project>/var/lexicon/...``."""
+    """Return the lexicon cache path: ``$ARCHIVE_LEXICON_PATH``, else ``$ARCHIVE_VAR_DIR/lexicon/...``."""
     configured = os.environ.get("ARCHIVE_LEXICON_PATH")
     if configured:
         return Path(configured)
-    return PROJECT_DIR / "var" / "lexicon" / f"lexicon-{LEXICON_VERSION}.json.gz"
+    var_dir = Path(os.environ.get("ARCHIVE_VAR_DIR", PROJECT_DIR / "var"))
+    return var_dir / "lexicon" / f"lexicon-{LEXICON_VERSION}.json.gz"
 
 
 def save_lexicon(lexicon: Lexicon, path: Path) -> None:
