@@ -8,9 +8,17 @@ module turns one such response into a ``ParseResult`` and the committee list int
 Choices made here, so the reader need not rediscover them from the samples
 (``../shared/firstagenda/README.md`` describes the endpoints):
 
-- Sections are split at ``<h3>`` only. Greve's "Fremstilling" holds ``<h2>``/``<h4>``
-  sub-headings (Sagsprocedure, Resume, Indstilling, ...); they stay inside the
-  section's text as heading lines, so the text reads as printed.
+- Sections are split at ``<h3>`` and at the sub-headings (``<h2>``, ``<h4>``, ...)
+  inside them: Greve's "Fremstilling" is made of Sagsprocedure, Resume, Indstilling,
+  Sagsbeskrivelse, Økonomiske konsekvenser, ..., and each becomes a section of its
+  own kind (an "Fremstilling" left empty by the split is dropped). A sub-heading stays
+  a heading line of the text inside a decision, "Sagens forløb" or an earlier
+  decision quoted, which are read whole; and a heading element that does not read
+  as a heading (empty, a figure, a sentence ending in a full stop) is a paragraph.
+- Section kinds come from the heading vocabulary shared with text and PDF referater
+  (``minutes.parsing.headings``), then from FirstAgenda's own names below.
+- Decisions are read by ``minutes.parsing.decisions`` (``build_decision``), like
+  decisions in text and PDF referater: outcome, points, absence and dissent.
 - "Sagens forløb" is kept as a ``case_flow`` section and, in addition, each dated
   entry in it (``<u>27-02-2023 Økonomiudvalget</u>`` followed by that committee's
   decision) becomes a ``ParsedDecision`` with that body and date, ``is_current=False``.
@@ -91,6 +99,7 @@ __all__ = [
     "html_to_text",
     "map_committee_list",
     "map_meeting",
+    "same_body",
     "split_election_period",
 ]
 
@@ -123,9 +132,7 @@ class PortalMeeting:
 
 
 def _unexpected(meeting: str, field_path: str) -> ReferatError:
-    return ReferatError(
-        "unexpected_json", UNEXPECTED_JSON, meeting=meeting, field=field_path
-    )
+    return ReferatError("unexpected_json", UNEXPECTED_JSON, meeting=meeting, field=field_path)
 
 
 class _Obj:
@@ -150,9 +157,7 @@ class _Obj:
             raise _unexpected(self.meeting, self.where(key))
         return self.value[key]
 
-    def optional(
-        self, key: str, types: type | tuple[type, ...], default: Any = None
-    ) -> Any:
+    def optional(self, key: str, types: type | tuple[type, ...], default: Any = None) -> Any:
         """Return ``key``, or ``default`` when absent or null; raise on another type."""
         value = self.value.get(key)
         if value is None:
@@ -164,10 +169,7 @@ class _Obj:
     def objects(self, key: str) -> list[_Obj]:
         """Return the list of objects under ``key`` (absent or null: empty)."""
         items = self.optional(key, list, [])
-        return [
-            _Obj(item, f"{self.where(key)}[{i}]", self.meeting)
-            for i, item in enumerate(items)
-        ]
+        return [_Obj(item, f"{self.where(key)}[{i}]", self.meeting) for i, item in enumerate(items)]
 
 
 def _is_a(value: Any, types: type | tuple[type, ...]) -> bool:
@@ -217,7 +219,7 @@ def _body_key(body: str) -> str:
     return split_election_period(body)[0].casefold()
 
 
-def _same_body(first: str, second: str) -> bool:
+def same_body(first: str, second: str) -> bool:
     """Tell whether two committee names mean the same body ("Byråd" / "Byrådet")."""
     a, b = sorted((_body_key(first), _body_key(second)), key=len)
     # Danish definite forms add a suffix: Byråd -> Byrådet, Økonomiudvalg -> Økonomiudvalget.
@@ -237,9 +239,7 @@ def _parse_dmy(text: str) -> date | None:
 # --- HTML to text -----------------------------------------------------------------
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"), None)
-_SKIPPED_TAGS = frozenset(
-    ["script", "style", "head", "title", "meta", "link", "noscript"]
-)
+_SKIPPED_TAGS = frozenset(["script", "style", "head", "title", "meta", "link", "noscript"])
 _BLOCK_TAGS = frozenset(
     [
         "p",
@@ -418,9 +418,7 @@ def _render_table(table: Tag, out: _TextWriter) -> None:
     for row in table.find_all("tr"):
         if row.find_parent("table") is not table:
             continue  # a row of a nested table is rendered inside its cell
-        cells = [
-            _cell_text(cell) for cell in row.find_all(["td", "th"], recursive=False)
-        ]
+        cells = [_cell_text(cell) for cell in row.find_all(["td", "th"], recursive=False)]
         if any(cells):
             out.raw_line("\t".join(cells))
     out.paragraph_break()
@@ -429,9 +427,7 @@ def _render_table(table: Tag, out: _TextWriter) -> None:
 def _cell_text(cell: Tag) -> str:
     writer = _TextWriter(split=False)
     _render(cell, writer)
-    return " ".join(
-        line for section in writer.finish() for line in section.lines if line
-    )
+    return " ".join(line for section in writer.finish() for line in section.lines if line)
 
 
 def _html_sections(html: str, field_name: str = "") -> list[_RawSection]:
@@ -554,23 +550,15 @@ class _ItemContext:
         self.meeting.warnings.append(Notice(code, message, params))
 
 
-def _decision(
-    text: str, body: str, decided_on: date | None, context: _ItemContext
-) -> ParsedDecision:
+def _decision(text: str, body: str, decided_on: date | None, context: _ItemContext) -> ParsedDecision:
     meeting = context.meeting
-    is_current = (
-        _same_body(body, meeting.committee) and decided_on == meeting.meeting_date
-    )
+    is_current = same_body(body, meeting.committee) and decided_on == meeting.meeting_date
     # The decision's outcome, parts, absence and dissent follow the same rules as
     # decisions read from text and PDF referater (minutes.parsing.decisions).
-    return build_decision(
-        text.split("\n"), is_current=is_current, body=body, decided_on=decided_on
-    )
+    return build_decision(text.split("\n"), is_current=is_current, body=body, decided_on=decided_on)
 
 
-def _heading_decision(
-    heading: str, text: str, context: _ItemContext
-) -> ParsedDecision | None:
+def _heading_decision(heading: str, text: str, context: _ItemContext) -> ParsedDecision | None:
     match = _DECISION_HEADING.match(heading)
     if not match:
         return None
@@ -589,14 +577,12 @@ def _heading_decision(
             )
     if not body:
         body = meeting.committee
-    if not match["date"] and _same_body(body, meeting.committee):
+    if not match["date"] and same_body(body, meeting.committee):
         decided_on = meeting.meeting_date
     return _decision(text, body, decided_on, context)
 
 
-def _case_flow_decisions(
-    section: _RawSection, context: _ItemContext
-) -> list[ParsedDecision]:
+def _case_flow_decisions(section: _RawSection, context: _ItemContext) -> list[ParsedDecision]:
     """Return the dated entries of "Sagens forløb" as decisions of their committees."""
     markers = {marker for marker in section.markers if _CASE_FLOW_MARKER.match(marker)}
     entries: list[tuple[str, list[str]]] = []
@@ -611,9 +597,7 @@ def _case_flow_decisions(
         assert match  # markers were filtered by this pattern above
         text = "\n".join(lines).strip("\n")
         if text:
-            decisions.append(
-                _decision(text, match["body"], _parse_dmy(match["date"]), context)
-            )
+            decisions.append(_decision(text, match["body"], _parse_dmy(match["date"]), context))
     return decisions
 
 
@@ -628,9 +612,7 @@ def _field_sections(
     plain = obj.optional("Tekst", str, "")
     raw_sections = _html_sections(html, field_name) if html.strip() else []
     if not any(s.text or s.heading for s in raw_sections) and plain.strip():
-        raw_sections = [
-            _RawSection(None, [_collapse(line) for line in plain.splitlines()])
-        ]
+        raw_sections = [_RawSection(None, [_collapse(line) for line in plain.splitlines()])]
     has_headings = any(s.heading is not None for s in raw_sections)
 
     for raw in raw_sections:
@@ -642,9 +624,7 @@ def _field_sections(
                 continue
             if not has_headings and context.closed and context.meeting.concluded:
                 meeting = context.meeting
-                decisions.append(
-                    _decision(text, meeting.committee, meeting.meeting_date, context)
-                )
+                decisions.append(_decision(text, meeting.committee, meeting.meeting_date, context))
             else:
                 sections.append(ParsedSection("", SECTION_OTHER, text))
             continue
@@ -668,9 +648,7 @@ def _field_sections(
             url = link if link.startswith(("http://", "https://")) else ""
             if not url and document_id and context.meeting.source_url:
                 url = f"{context.meeting.source_url}/Vis/Pdf/bilag/{document_id}"
-            pdfs.append(
-                ParsedAttachment(PDF_ATTACHMENT_TITLE, source_id=document_id, url=url)
-            )
+            pdfs.append(ParsedAttachment(PDF_ATTACHMENT_TITLE, source_id=document_id, url=url))
             context.warn(
                 "pdf_only_item",
                 gettext_noop(
@@ -719,17 +697,14 @@ def _with_absences(
     context.warn(
         "absent_without_decision",
         gettext_noop(
-            "Punkt {number} i møde {meeting} har fravær registreret, men ingen beslutning: "
-            "{names}."
+            "Punkt {number} i møde {meeting} har fravær registreret, men ingen beslutning: {names}."
         ),
         names=", ".join(names),
     )
     return decisions
 
 
-def _one_current(
-    decisions: list[ParsedDecision], context: _ItemContext
-) -> list[ParsedDecision]:
+def _one_current(decisions: list[ParsedDecision], context: _ItemContext) -> list[ParsedDecision]:
     """Keep one decision of this meeting per item; ``ParsedItem.decision`` takes the first.
 
     "Sagens forløb" may repeat this meeting's decision under its own date: an
@@ -762,12 +737,8 @@ def _bilag(obj: _Obj, source_url: str) -> list[ParsedAttachment]:
         title = _collapse(bilag.optional("Navn", str, "")) or "Bilag"
         order = bilag.optional("Order", (int, float), 0)
         url = f"{source_url}/Vis/Pdf/bilag/{document_id}" if source_url else ""
-        listed.append(
-            (order, index, ParsedAttachment(title, source_id=document_id, url=url))
-        )
-    return [
-        attachment for _, _, attachment in sorted(listed, key=lambda t: (t[0], t[1]))
-    ]
+        listed.append((order, index, ParsedAttachment(title, source_id=document_id, url=url)))
+    return [attachment for _, _, attachment in sorted(listed, key=lambda t: (t[0], t[1]))]
 
 
 def _text_of(obj: _Obj, *keys: str) -> str:
@@ -799,9 +770,7 @@ def _map_item(obj: _Obj, position: int, meeting: _Meeting) -> ParsedItem:
     decisions: list[ParsedDecision] = []
     pdfs: list[ParsedAttachment] = []
     for field_obj in obj.objects("Felter"):
-        field_sections, field_decisions, field_pdfs = _field_sections(
-            field_obj, context
-        )
+        field_sections, field_decisions, field_pdfs = _field_sections(field_obj, context)
         sections += field_sections
         decisions += field_decisions
         pdfs += field_pdfs
@@ -824,9 +793,7 @@ def _map_item(obj: _Obj, position: int, meeting: _Meeting) -> ParsedItem:
 # --- public API ----------------------------------------------------------------
 
 
-def map_meeting(
-    data: dict, *, municipality: str = "", source_url: str = ""
-) -> ParseResult:
+def map_meeting(data: dict, *, municipality: str = "", source_url: str = "") -> ParseResult:
     """Map one ``/api/agenda/dagsorden/{id}`` response onto a ``ParsedMeeting``.
 
     ``source_url`` is the portal's root ("https://dagsordener.greve.dk"); with it,
@@ -877,10 +844,7 @@ def map_meeting(
         enumerate(item_objs),
         key=lambda pair: (pair[1].optional("Sorting", (int, float), pair[0]), pair[0]),
     )
-    items = tuple(
-        _map_item(obj, position, meeting)
-        for position, (_, obj) in enumerate(ranked, start=1)
-    )
+    items = tuple(_map_item(obj, position, meeting) for position, (_, obj) in enumerate(ranked, start=1))
 
     parsed = ParsedMeeting(
         committee=committee,
@@ -897,18 +861,35 @@ def map_meeting(
     return ParseResult(parsed, tuple(warnings))
 
 
-def map_committee_list(data: dict) -> list[PortalMeeting]:
+def _portal_meeting(
+    moede: _Obj, committee_id: str, name: str, period: str, warnings: list[Notice]
+) -> PortalMeeting:
+    released = moede.optional("ReleasedDate", str)
+    return PortalMeeting(
+        meeting_id=moede.required("Id", str),
+        committee_id=committee_id,
+        committee_name=name,
+        period=period,
+        start=_parse_timestamp(moede.required("Dato", str), moede, "Dato", warnings),
+        released=(_parse_timestamp(released, moede, "ReleasedDate", warnings) if released else None),
+        name=_collapse(moede.optional("Navn", str, "")),
+        closed=bool(moede.optional("Afsluttet", bool, False)),
+        supplementary=bool(moede.optional("IsSupplementaryAgenda", bool, False)),
+    )
+
+
+def map_committee_list(data: dict, *, errors: list[ReferatError] | None = None) -> list[PortalMeeting]:
     """Map ``/api/agenda/udvalgsliste`` onto the meetings it announces, in its order.
 
     Raise ``ReferatError`` ("unexpected_json") naming the meeting (or "udvalgsliste"
     for fields above the meetings) and the field when the shape is not as expected.
+    With ``errors``, a meeting that cannot be read is appended there and left out
+    instead, so one odd entry does not hide the rest of the list.
     """
     label = "udvalgsliste"
     root = _Obj(data, "", label)
     groups = root.required("Udvalg", dict)
-    warnings: list[
-        Notice
-    ] = []  # naive timestamps are assumed Danish; nobody to tell here
+    warnings: list[Notice] = []  # naive timestamps are assumed Danish; nobody to tell here
     meetings = []
     for group_name, committees in groups.items():
         group_path = f"Udvalg[{group_name!r}]"
@@ -919,38 +900,20 @@ def map_committee_list(data: dict) -> list[PortalMeeting]:
             committee = _Obj(raw_committee, f"{group_path}[{index}]", label)
             committee_id = committee.required("Id", str)
             name, period = split_election_period(committee.required("Navn", str))
-            for position, raw_meeting in enumerate(
-                committee.optional("Moeder", list, [])
-            ):
-                meeting_id = (
-                    raw_meeting.get("Id") if isinstance(raw_meeting, dict) else None
-                )
+            for position, raw_meeting in enumerate(committee.optional("Moeder", list, [])):
+                meeting_id = raw_meeting.get("Id") if isinstance(raw_meeting, dict) else None
                 path = committee.where(f"Moeder[{position}]")
-                moede = _Obj(
-                    raw_meeting,
-                    path,
-                    meeting_id if isinstance(meeting_id, str) else label,
-                )
-                released = moede.optional("ReleasedDate", str)
-                meetings.append(
-                    PortalMeeting(
-                        meeting_id=moede.required("Id", str),
-                        committee_id=committee_id,
-                        committee_name=name,
-                        period=period or group_period,
-                        start=_parse_timestamp(
-                            moede.required("Dato", str), moede, "Dato", warnings
-                        ),
-                        released=(
-                            _parse_timestamp(released, moede, "ReleasedDate", warnings)
-                            if released
-                            else None
-                        ),
-                        name=_collapse(moede.optional("Navn", str, "")),
-                        closed=bool(moede.optional("Afsluttet", bool, False)),
-                        supplementary=bool(
-                            moede.optional("IsSupplementaryAgenda", bool, False)
-                        ),
+                try:
+                    moede = _Obj(
+                        raw_meeting,
+                        path,
+                        meeting_id if isinstance(meeting_id, str) else label,
                     )
-                )
+                    meetings.append(
+                        _portal_meeting(moede, committee_id, name, period or group_period, warnings)
+                    )
+                except ReferatError as error:
+                    if errors is None:
+                        raise
+                    errors.append(error)
     return meetings

@@ -21,11 +21,19 @@ from collections.abc import Callable
 from email.message import Message
 from typing import Any
 
-__all__ = ["DEFAULT_USER_AGENT", "PortalClient", "PortalError"]
+__all__ = ["DEFAULT_USER_AGENT", "PortalClient", "PortalError", "user_agent"]
 
 # Operators replace the placeholder through ``user_agent=`` with a real contact
 # (taken from ARCHIVE_CONTACT in settings), so a portal's staff can reach us.
 DEFAULT_USER_AGENT = "DanskReferatArkiv/1.0 (+contact: set ARCHIVE_CONTACT)"
+
+
+def user_agent(contact: str = "") -> str:
+    """Return the User-Agent naming the archive and ``contact`` (an address or URL)."""
+    contact = " ".join(contact.split())
+    return f"DanskReferatArkiv/1.0 (+{contact})" if contact else DEFAULT_USER_AGENT
+
+
 MAX_BYTES = 50 * 1024 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
@@ -55,9 +63,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class _Transient(Exception):
     """A failure worth another attempt."""
 
-    def __init__(
-        self, reason: str, status: int | None = None, wait: float = 0.0
-    ) -> None:
+    def __init__(self, reason: str, status: int | None = None, wait: float = 0.0) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
@@ -121,7 +127,19 @@ class PortalClient:
 
     def meeting(self, meeting_id: str) -> dict:
         """Return ``/api/agenda/dagsorden/{meeting_id}``: one meeting with its items."""
-        return self._json(f"/api/agenda/dagsorden/{_segment(meeting_id)}")
+        return self.meeting_source(meeting_id)[0]
+
+    def meeting_source(self, meeting_id: str) -> tuple[dict, str]:
+        """Return one meeting both parsed and as the text the portal sent.
+
+        The archive keeps the text verbatim, so a meeting can be mapped again later
+        and an unchanged answer has an unchanged checksum.
+        """
+        return self._json_source(f"/api/agenda/dagsorden/{_segment(meeting_id)}")
+
+    def meeting_url(self, meeting_id: str) -> str:
+        """Return the address a meeting is fetched from."""
+        return f"{self.base_url}/api/agenda/dagsorden/{_segment(meeting_id)}"
 
     def attachment(self, document_id: str) -> bytes:
         """Return the PDF ``/Vis/Pdf/bilag/{document_id}``; refuse anything that is not one."""
@@ -132,13 +150,9 @@ class PortalClient:
         content_type = headers.get_content_type()
         # Portals label PDFs inconsistently; the magic number decides, the header
         # only rules out the HTML error pages served with status 200.
-        if (
-            content_type in ("text/html", "application/json")
-            or b"%PDF-" not in body[:1024]
-        ):
+        if content_type in ("text/html", "application/json") or b"%PDF-" not in body[:1024]:
             raise PortalError(
-                f"{url} did not return a PDF (Content-Type {content_type}, "
-                f"starts with {body[:16]!r})",
+                f"{url} did not return a PDF (Content-Type {content_type}, starts with {body[:16]!r})",
                 url=url,
             )
         return body
@@ -146,6 +160,9 @@ class PortalClient:
     # --- requests --------------------------------------------------------------------
 
     def _json(self, path: str) -> dict:
+        return self._json_source(path)[0]
+
+    def _json_source(self, path: str) -> tuple[dict, str]:
         url = f"{self.base_url}{path}"
         if not self._session_started:
             self.start_session()
@@ -160,9 +177,7 @@ class PortalClient:
                 ) from None
             self._anonymous_auth_tried = True
             callback = urllib.parse.quote(f"{self.base_url}/", safe="")
-            auth_url = (
-                f"{self.base_url}/Home/AnonymousAuthentication?callback={callback}"
-            )
+            auth_url = f"{self.base_url}/Home/AnonymousAuthentication?callback={callback}"
             self._fetch(self._pages, auth_url, accept="text/html")
             try:
                 body, _ = self._fetch(self._api, url, accept="application/json")
@@ -173,23 +188,23 @@ class PortalClient:
                     status=302,
                 ) from None
         try:
-            data = json.loads(body.decode("utf-8-sig"))
+            text = body.decode("utf-8-sig")
+            data = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise PortalError(
-                f"{url} returned malformed JSON: {error}", url=url
-            ) from None
+            raise PortalError(f"{url} returned malformed JSON: {error}", url=url) from None
         if not isinstance(data, dict):
             raise PortalError(
                 f"{url} returned JSON {type(data).__name__}, expected an object",
                 url=url,
             )
-        return data
+        return data, text
 
     def _fetch(
         self, opener: urllib.request.OpenerDirector, url: str, *, accept: str
     ) -> tuple[bytes, Message]:
         """Return body and headers of a GET, retrying transient failures with backoff."""
-        request = urllib.request.Request(
+        # The scheme is http(s): __init__ refuses any other base_url.
+        request = urllib.request.Request(  # noqa: S310
             url, headers={"User-Agent": self.user_agent, "Accept": accept}
         )
         attempts = self.retries + 1
@@ -219,12 +234,8 @@ class PortalClient:
             if error.code in _REDIRECTS:
                 raise _Redirected(url) from None
             if error.code >= 500 or error.code == 429:
-                raise _Transient(
-                    f"HTTP {error.code}", error.code, _retry_after(error.headers)
-                ) from None
-            raise PortalError(
-                f"{url} answered HTTP {error.code}", url=url, status=error.code
-            ) from None
+                raise _Transient(f"HTTP {error.code}", error.code, _retry_after(error.headers)) from None
+            raise PortalError(f"{url} answered HTTP {error.code}", url=url, status=error.code) from None
         except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
             raise _Transient(f"{type(error).__name__}: {error}") from None
         except urllib.error.URLError as error:
@@ -234,16 +245,12 @@ class PortalClient:
     def _read(self, response: http.client.HTTPResponse, url: str) -> bytes:
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > self.max_bytes:
-            raise PortalError(
-                f"{url} is {length} bytes, over the limit of {self.max_bytes}", url=url
-            )
+            raise PortalError(f"{url} is {length} bytes, over the limit of {self.max_bytes}", url=url)
         chunks, size = [], 0
         while chunk := response.read(_CHUNK):
             size += len(chunk)
             if size > self.max_bytes:
-                raise PortalError(
-                    f"{url} is over the limit of {self.max_bytes} bytes", url=url
-                )
+                raise PortalError(f"{url} is over the limit of {self.max_bytes} bytes", url=url)
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -28,6 +28,7 @@ from minutes.parsing.types import (
     SECTION_DESCRIPTION,
     SECTION_ECONOMY,
     SECTION_HEARING,
+    SECTION_LEGAL,
     SECTION_OTHER,
     SECTION_PREVIOUS,
     SECTION_RECOMMENDATION,
@@ -44,7 +45,6 @@ from minutes.sources.firstagenda import (
     map_meeting,
     split_election_period,
 )
-from minutes.parsing.decisions import classify_outcome as _outcome_of
 from minutes.tests.shared import shared_path
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -112,9 +112,7 @@ MEETING_FACTS = {
 
 @pytest.mark.parametrize("meeting_id", MEETING_FACTS)
 def test_meeting_header(meeting_id: str) -> None:
-    committee, period, start, location, count, closed, participants = MEETING_FACTS[
-        meeting_id
-    ]
+    committee, period, start, location, count, closed, participants = MEETING_FACTS[meeting_id]
     result = mapped(meeting_id)
     meeting = result.meeting
     assert result.warnings == ()
@@ -167,9 +165,7 @@ TITLES = [
 
 
 @pytest.mark.parametrize(("meeting_id", "number", "title", "source_id"), TITLES)
-def test_titles(
-    meeting_id: str, number: str, title: str, source_id: str | None
-) -> None:
+def test_titles(meeting_id: str, number: str, title: str, source_id: str | None) -> None:
     mapped_item = item(meeting_id, number)
     assert mapped_item.title == title
     if source_id:
@@ -182,27 +178,50 @@ def test_closed_comes_from_title_not_is_open() -> None:
     assert [i.number for i in mapped(BYRAAD).meeting.items if i.closed] == ["3", "4"]
 
 
+# Outcomes follow the rules of minutes.parsing.decisions, shared with text and PDF
+# referater. Rows marked UNIFIED_RULE_GAP record where the FirstAgenda mapping's own
+# rules (before they were unified) read the decision better; they turn into failures
+# (strict xfail) once decisions.py learns the wording, so the marker can go.
+UNIFIED_RULE_GAP = "minutes.parsing.decisions does not read this wording yet"
+
+
+def rule_gap(*values: Any, why: str) -> Any:
+    return pytest.param(*values, marks=pytest.mark.xfail(strict=True, reason=f"{UNIFIED_RULE_GAP}: {why}"))
+
+
 # meeting, item, outcome, decision text begins with
 CURRENT_DECISIONS = [
     (BYRAAD, "1", OUTCOME_APPROVED, "Dagsordenen blev godkendt."),
     (BYRAAD, "3", OUTCOME_NOTED, "Orienteringen blev taget til efterretning."),
     (BYRAAD, "4", OUTCOME_NOTED, "Orienteringerne blev taget til efterretning."),
     (BYRAAD, "5", OUTCOME_OTHER, "Byrådet besvarede borgerens spørgsmål."),
+    # Sending a citizens' proposal on to a committee decides nothing on the proposal
+    # itself: "other", where the earlier rule read "besluttede" as an approval.
     (
         BYRAAD,
         "7",
-        OUTCOME_APPROVED,
+        OUTCOME_OTHER,
         "Med stemmerne 18 for og 1 imod besluttede byrådet",
     ),
+    (BYRAAD, "8", OUTCOME_OTHER, "Byrådet besluttede at sende forslaget til"),
     (BYRAAD, "11", OUTCOME_APPROVED, "Byrådet godkendte Økonomiudvalgets indstilling."),
     (BYRAAD, "24", OUTCOME_APPROVED, "Med stemmerne 9 for og 8 imod godkendte byrådet"),
+    rule_gap(
+        BYRAAD,
+        "29",
+        OUTCOME_APPROVED,
+        "Byrådet besluttede at tilbagerulle energisparetiltag",
+        why="'Byrådet besluttede at <handle>' is a decision taken",
+    ),
     (KULTUR, "1", OUTCOME_APPROVED, "Godkendt."),
     (KULTUR, "3", OUTCOME_REJECTED, "1. Kan ikke anbefales, idet udvalget indstiller"),
     (KULTUR, "5", OUTCOME_NOTED, "1.-2. Taget til efterretning."),
+    # The chairman informing the committee is no "taget til efterretning": "other",
+    # where the earlier rule read "orienterede" as noted.
     (
         KULTUR,
         "9",
-        OUTCOME_NOTED,
+        OUTCOME_OTHER,
         "Formanden orienterede om:\n\n- Opsamling på workshops",
     ),
     (SOCIAL, "2", OUTCOME_NOTED, "Besøget blev taget til efterretning."),
@@ -216,12 +235,8 @@ CURRENT_DECISIONS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("meeting_id", "number", "outcome", "beginning"), CURRENT_DECISIONS
-)
-def test_current_decisions(
-    meeting_id: str, number: str, outcome: str, beginning: str
-) -> None:
+@pytest.mark.parametrize(("meeting_id", "number", "outcome", "beginning"), CURRENT_DECISIONS)
+def test_current_decisions(meeting_id: str, number: str, outcome: str, beginning: str) -> None:
     meeting = mapped(meeting_id).meeting
     decision = item(meeting_id, number).decision
     assert decision is not None
@@ -231,9 +246,7 @@ def test_current_decisions(
     assert decision.decided_on == meeting.start.date()
 
 
-@pytest.mark.parametrize(
-    ("meeting_id", "number"), [(BYRAAD, "32"), (KULTUR, "12"), (SOCIAL, "7")]
-)
+@pytest.mark.parametrize(("meeting_id", "number"), [(BYRAAD, "32"), (KULTUR, "12"), (SOCIAL, "7")])
 def test_signature_sheet_has_no_decision(meeting_id: str, number: str) -> None:
     assert item(meeting_id, number).title == "Underskriftsark"
     assert item(meeting_id, number).decisions == ()
@@ -286,7 +299,7 @@ EARLIER_DECISIONS = [
             ),
         ],
     ),
-    (
+    rule_gap(
         BYRAAD,
         "24",
         [
@@ -314,6 +327,19 @@ EARLIER_DECISIONS = [
                 OUTCOME_RECOMMENDED,
                 "John T. Olsen (A) spurgte",
             ),
+        ],
+        why="'sende sagen tilbage' is a postponement; the recommendation of 27-02-2023 "
+        "comes after two sentences on a member's eligibility",
+    ),
+    # The outcomes the unified rules read, for the record of what is stored today.
+    (
+        BYRAAD,
+        "24",
+        [
+            ("Plan- og Tryghedsudvalget", date(2022, 8, 16), OUTCOME_OTHER, "Udvalget undlod"),
+            ("Økonomiudvalget", date(2022, 8, 29), OUTCOME_OTHER, "Økonomiudvalget besluttede"),
+            ("Plan- og Tryghedsudvalget", date(2023, 1, 10), OUTCOME_REJECTED, "1.-2. Anbefales ikke."),
+            ("Økonomiudvalget", date(2023, 2, 27), OUTCOME_OTHER, "John T. Olsen (A) spurgte"),
         ],
     ),
     (
@@ -356,57 +382,137 @@ def test_decisions_of_other_meetings(
     meeting_id: str, number: str, expected: list[tuple[str, date, str, str]]
 ) -> None:
     earlier = [d for d in item(meeting_id, number).decisions if not d.is_current]
-    assert [(d.body, d.decided_on, d.outcome) for d in earlier] == [
-        e[:3] for e in expected
-    ]
+    assert [(d.body, d.decided_on, d.outcome) for d in earlier] == [e[:3] for e in expected]
     for decision, (*_, beginning) in zip(earlier, expected, strict=True):
         assert decision.text.startswith(beginning)
     # Only one decision per item is this meeting's.
     assert sum(d.is_current for d in item(meeting_id, number).decisions) == 1
 
 
+# Greve's "Fremstilling" is made of <h2>/<h4> parts; each is a section of its own kind.
+FREMSTILLING_11 = [
+    ("Sagsprocedure", SECTION_CASE_FLOW),
+    ("Resume", SECTION_RESUME),
+    ("Indstilling", SECTION_RECOMMENDATION),
+    ("Sagsbeskrivelse", SECTION_DESCRIPTION),
+    ("Økonomiske konsekvenser", SECTION_ECONOMY),
+    ("Øvrige konsekvenser", SECTION_OTHER),
+    ("Tidsplan", SECTION_OTHER),
+]
 SECTIONS = [
-    (BYRAAD, "1", [("Fremstilling", SECTION_DESCRIPTION)]),
-    (BYRAAD, "3", []),  # a closed item publishes only its decision
     (
         BYRAAD,
-        "11",
-        [("Fremstilling", SECTION_DESCRIPTION), ("Sagens forløb", SECTION_CASE_FLOW)],
+        "1",
+        [
+            ("Sagsprocedure", SECTION_CASE_FLOW),
+            ("Resume", SECTION_RESUME),
+            ("Indstilling", SECTION_RECOMMENDATION),
+        ],
     ),
-    (KULTUR, "3", [("Fremstilling", SECTION_DESCRIPTION)]),
+    (BYRAAD, "2", [("Program for byrådsmødet:", SECTION_OTHER)]),
+    (BYRAAD, "3", []),  # a closed item publishes only its decision
+    (BYRAAD, "11", [*FREMSTILLING_11, ("Sagens forløb", SECTION_CASE_FLOW)]),
+    (
+        KULTUR,
+        "3",
+        [
+            ("Sagsprocedure", SECTION_CASE_FLOW),
+            ("Resume", SECTION_RESUME),
+            ("Indstilling", SECTION_RECOMMENDATION),
+            ("Sagsbeskrivelse", SECTION_DESCRIPTION),
+            ("Lovgrundlag", SECTION_LEGAL),
+            ("Økonomiske konsekvenser", SECTION_ECONOMY),
+            ("Tidsplan", SECTION_OTHER),
+        ],
+    ),
     (
         SOCIAL,
         "3",
-        [("Fremstilling", SECTION_DESCRIPTION), ("Sagens forløb", SECTION_CASE_FLOW)],
+        [
+            ("Sagsprocedure", SECTION_CASE_FLOW),
+            ("Resume", SECTION_RESUME),
+            ("Indstilling", SECTION_RECOMMENDATION),
+            ("Sagsbeskrivelse", SECTION_DESCRIPTION),
+            ("Lovgrundlag", SECTION_LEGAL),
+            ("Økonomiske konsekvenser", SECTION_ECONOMY),
+            ("Kommunikation", SECTION_OTHER),
+            ("Tidsplan", SECTION_OTHER),
+            ("Sagens forløb", SECTION_CASE_FLOW),
+        ],
     ),
 ]
 
 
 @pytest.mark.parametrize(("meeting_id", "number", "expected"), SECTIONS)
-def test_sections(
-    meeting_id: str, number: str, expected: list[tuple[str, str]]
-) -> None:
+def test_sections(meeting_id: str, number: str, expected: list[tuple[str, str]]) -> None:
     assert [(s.heading, s.kind) for s in item(meeting_id, number).sections] == expected
 
 
-def test_section_text_keeps_subheadings_lists_and_tables() -> None:
-    text = item(BYRAAD, "11").sections[0].text
-    assert text.startswith("Sagsprocedure\n\nØkonomiudvalget og Byrådet.\n\nResume\n\n")
-    assert "\n\nIndstilling\n\nAdministrationen indstiller, at kommissorier" in text
-    assert "\n- Byrådet den 30. januar 2023 - temadrøftelse" in text
-    table = item(BYRAAD, "16").sections[0].text
-    assert "Nr.\tProjektnavn\tU/I\tAnlægsbevilling\tForbrug i alt\tAfvigelse\n" in table
-    assert (
-        "\n159\tTagrenovering, Bugtskolen og Træningsenheden mv\tU\t30.341\t30.339\t-2\n"
-        in table
+def section(meeting_id: str, number: str, heading: str) -> str:
+    return next(s.text for s in item(meeting_id, number).sections if s.heading == heading)
+
+
+def test_section_text_keeps_paragraphs_lists_and_tables() -> None:
+    assert section(BYRAAD, "11", "Sagsprocedure") == "Økonomiudvalget og Byrådet."
+    assert section(BYRAAD, "11", "Indstilling") == (
+        "Administrationen indstiller, at kommissorier til fire supplerende budgetanalyser "
+        "i forbindelse med Budget 2024-27 godkendes."
     )
-    numbered = item(BYRAAD, "28").sections[0].text
-    assert "\n1. at der indgås aftaler med Greve Fjernvarme" in numbered
+    # <em>Baggrund</em> is emphasis in a paragraph, not a heading: it stays in the text.
+    assert section(BYRAAD, "11", "Sagsbeskrivelse").startswith("Baggrund\n\nByrådet besluttede")
+    assert "\n- Byrådet den 30. januar 2023 - temadrøftelse" in section(BYRAAD, "11", "Tidsplan")
+    table = section(BYRAAD, "16", "Sagsbeskrivelse")
+    assert "Nr.\tProjektnavn\tU/I\tAnlægsbevilling\tForbrug i alt\tAfvigelse\n" in table
+    assert "\n159\tTagrenovering, Bugtskolen og Træningsenheden mv\tU\t30.341\t30.339\t-2\n" in table
+    numbered = section(BYRAAD, "28", "Indstilling")
+    assert numbered.startswith(
+        "Administrationen indstiller:\n\n1. at der indgås aftaler med Greve Fjernvarme"
+    )
     assert "\n  a. engangsudgiften til tilslutningsbidrag\n" in numbered
-    for section in item(BYRAAD, "16").sections:
-        assert "<" not in section.text and "  " not in section.text.replace(
-            "\n  ", "\n"
-        )
+    for meeting_id in (BYRAAD, KULTUR, SOCIAL):
+        for mapped_item in mapped(meeting_id).meeting.items:
+            for parsed_section in mapped_item.sections:
+                assert parsed_section.heading and parsed_section.text
+                assert "<" not in parsed_section.text
+                assert "  " not in parsed_section.text.replace("\n  ", "\n")
+
+
+def test_text_formatted_as_a_heading_is_no_section() -> None:
+    # <h2><span>Kultur- og Fritidsudvalget.</span></h2> under <h4>Sagsprocedure</h4>, a
+    # figure "156.343" as <h2> in a table cell, and empty <h2>s.
+    assert section(KULTUR, "5", "Sagsprocedure") == "Kultur- og Fritidsudvalget."
+    assert "fratrukket moms af billetindtægt\t156.343\n" in section(KULTUR, "5", "Sagsbeskrivelse")
+    assert all(s.heading for s in item(BYRAAD, "18").sections)
+
+
+def test_subheadings_inside_a_decision_stay_in_its_text() -> None:
+    html = (
+        "<h3>Beslutning</h3><p>Godkendt.</p><h2>Protokoltilførsel</h2><p>(Ø) stemte imod.</p>"
+        "<h3>Fremstilling</h3><p>Indledning.</p><h4>Resume</h4><p>Kort.</p>"
+        "<h4>Bevillingsmæssige konsekvenser</h4><ul><li>Ingen.</li></ul>"
+    )
+    mapped_item = map_meeting(minimal_meeting(Felter=fields(html))).meeting.items[0]
+    assert mapped_item.decision is not None
+    assert mapped_item.decision.text == "Godkendt.\n\nProtokoltilførsel\n\n(Ø) stemte imod."
+    assert mapped_item.decision.dissent == ("(Ø) stemte imod.",)
+    assert [(s.heading, s.kind, s.text) for s in mapped_item.sections] == [
+        ("Fremstilling", SECTION_DESCRIPTION, "Indledning."),
+        ("Resume", SECTION_RESUME, "Kort."),
+        ("Bevillingsmæssige konsekvenser", SECTION_ECONOMY, "- Ingen."),
+    ]
+
+
+def test_subheading_that_quotes_an_earlier_decision() -> None:
+    html = (
+        "<h3>Beslutning</h3><p>Godkendt.</p><h3>Fremstilling</h3><h2>Resume</h2><p>Kort.</p>"
+        "<h2>Beslutning i Økonomiudvalget den 27-02-2023</h2><p>Anbefales.</p>"
+    )
+    mapped_item = map_meeting(minimal_meeting(Felter=fields(html))).meeting.items[0]
+    assert [(d.body, d.decided_on, d.is_current, d.outcome) for d in mapped_item.decisions] == [
+        ("Byråd", date(2023, 3, 6), True, OUTCOME_APPROVED),
+        ("Økonomiudvalget", date(2023, 2, 27), False, OUTCOME_RECOMMENDED),
+    ]
+    assert [s.heading for s in mapped_item.sections] == ["Resume"]
 
 
 # Per-item attendees with Reason "Fraværende"; nobody is absent in Moededeltagere.
@@ -425,16 +531,12 @@ ITEM_ABSENCES = [
 
 
 @pytest.mark.parametrize(("meeting_id", "number", "absent"), ITEM_ABSENCES)
-def test_absence_on_current_decision(
-    meeting_id: str, number: str, absent: set[str]
-) -> None:
+def test_absence_on_current_decision(meeting_id: str, number: str, absent: set[str]) -> None:
     decision = item(meeting_id, number).decision
     assert decision is not None
     assert set(decision.absent) == absent
     assert len(decision.absent) == len(absent)
-    assert all(
-        d.absent == () for d in item(meeting_id, number).decisions if not d.is_current
-    )
+    assert all(d.absent == () for d in item(meeting_id, number).decisions if not d.is_current)
 
 
 ATTACHMENTS = [
@@ -576,9 +678,7 @@ def test_participants_absent_or_cancelled() -> None:
         ("Beslutning i Økonomiudvalget", "Økonomiudvalget", None, False),
     ],
 )
-def test_decision_headings(
-    heading: str, body: str, decided_on: date, is_current: bool
-) -> None:
+def test_decision_headings(heading: str, body: str, decided_on: date, is_current: bool) -> None:
     data = minimal_meeting(Felter=fields(f"<h3>{heading}</h3><p>Godkendt.</p>"))
     (decision,) = map_meeting(data).meeting.items[0].decisions
     assert (decision.body, decided_on, decision.is_current) == (
@@ -591,9 +691,7 @@ def test_decision_headings(
 
 
 def test_beslutningspunkter_is_a_recommendation_not_a_decision() -> None:
-    data = minimal_meeting(
-        Felter=fields("<h3>Beslutningspunkter</h3><p>At planen godkendes.</p>")
-    )
+    data = minimal_meeting(Felter=fields("<h3>Beslutningspunkter</h3><p>At planen godkendes.</p>"))
     mapped_item = map_meeting(data).meeting.items[0]
     assert mapped_item.decisions == ()
     assert [(s.heading, s.kind) for s in mapped_item.sections] == [
@@ -603,9 +701,7 @@ def test_beslutningspunkter_is_a_recommendation_not_a_decision() -> None:
 
 
 def test_empty_decision_heading_is_an_agenda() -> None:
-    data = minimal_meeting(
-        Felter=fields("<h3>Beslutning</h3><h3>Indstilling</h3><p>At ...</p>")
-    )
+    data = minimal_meeting(Felter=fields("<h3>Beslutning</h3><h3>Indstilling</h3><p>At ...</p>"))
     meeting = map_meeting(data).meeting
     assert meeting.items[0].decisions == ()
     assert meeting.kind == "dagsorden"
@@ -627,9 +723,7 @@ def test_empty_decision_heading_is_an_agenda() -> None:
 )
 def test_section_kinds(heading: str, kind: str) -> None:
     data = minimal_meeting(Felter=fields(f"<h3>{heading}</h3><p>Tekst.</p>"))
-    assert [
-        (s.heading, s.kind) for s in map_meeting(data).meeting.items[0].sections
-    ] == [(heading, kind)]
+    assert [(s.heading, s.kind) for s in map_meeting(data).meeting.items[0].sections] == [(heading, kind)]
 
 
 def test_absence_written_in_the_decision_and_per_item() -> None:
@@ -669,9 +763,7 @@ def test_item_without_title_is_warned_not_fatal() -> None:
 
 
 def test_caption_and_number_are_fallbacks() -> None:
-    data = minimal_meeting(
-        Caption="Lukket: Personalesag", Number="7", CaseNumber="22-1"
-    )
+    data = minimal_meeting(Caption="Lukket: Personalesag", Number="7", CaseNumber="22-1")
     for key in ("Navn", "Punktnummer", "SagsNummer"):
         del data["Dagsordenpunkter"][0][key]
     mapped_item = map_meeting(data).meeting.items[0]
@@ -694,9 +786,7 @@ def test_position_follows_sorting() -> None:
 
 def test_pdf_only_field_becomes_an_attachment() -> None:
     document_id = "b2a50f60-0a0d-4e35-9ce2-2a844784f043"
-    felter = [
-        {"Navn": "", "Html": "", "Tekst": None, "Link": "", "DocumentId": document_id}
-    ]
+    felter = [{"Navn": "", "Html": "", "Tekst": None, "Link": "", "DocumentId": document_id}]
     result = map_meeting(minimal_meeting(Felter=felter), source_url=PORTAL)
     (attachment,) = result.meeting.items[0].attachments
     assert attachment.title == PDF_ATTACHMENT_TITLE
@@ -706,9 +796,7 @@ def test_pdf_only_field_becomes_an_attachment() -> None:
 
 
 def test_closed_item_text_is_a_decision_only_when_the_meeting_is_over() -> None:
-    data = minimal_meeting(
-        Navn="Lukket: Køb af ejendom", Felter=fields("<p>Godkendt.</p>")
-    )
+    data = minimal_meeting(Navn="Lukket: Køb af ejendom", Felter=fields("<p>Godkendt.</p>"))
     assert map_meeting(data).meeting.items[0].decision is not None
     data["Moede"]["Afsluttet"] = False
     mapped_item = map_meeting(data).meeting.items[0]
@@ -724,9 +812,7 @@ def test_field_name_heads_text_without_h3() -> None:
     mapped_item = map_meeting(minimal_meeting(Felter=felter)).meeting.items[0]
     assert mapped_item.decision is not None
     assert mapped_item.decision.text == "Godkendt."
-    assert [(s.heading, s.kind) for s in mapped_item.sections] == [
-        ("Sagsfremstilling", SECTION_DESCRIPTION)
-    ]
+    assert [(s.heading, s.kind) for s in mapped_item.sections] == [("Sagsfremstilling", SECTION_DESCRIPTION)]
 
 
 def test_case_flow_entries_and_a_repeat_of_this_meeting() -> None:
@@ -793,18 +879,55 @@ def test_split_election_period(name: str, expected: tuple[str, str]) -> None:
         ("Godkendt.", OUTCOME_APPROVED),
         ("Anbefales.", OUTCOME_RECOMMENDED),
         ("1.-2. Anbefales ikke.", OUTCOME_REJECTED),
-        ("Sagen sendes tilbage til administrationen.", OUTCOME_POSTPONED),
+        ("Udsat.", OUTCOME_POSTPONED),
+        rule_gap(
+            "Sagen sendes tilbage til administrationen.",
+            OUTCOME_POSTPONED,
+            why="'sendes tilbage' is a postponement",
+        ),
         ("Orienteringen blev taget til efterretning.", OUTCOME_NOTED),
         ("Udvalget drøftede sagen.", OUTCOME_DISCUSSED),
         (
             "Med stemmerne 9 for og 8 imod godkendte byrådet indstillingen.",
             OUTCOME_APPROVED,
         ),
+        ("Godkendt, idet (Ø) ikke kan tiltræde.", OUTCOME_APPROVED),
         ("Undlader.", OUTCOME_OTHER),
     ],
 )
-def test_outcome_of(text: str, outcome: str) -> None:
-    assert _outcome_of(text) == outcome
+def test_outcome_follows_the_shared_decision_rules(text: str, outcome: str) -> None:
+    data = minimal_meeting(Felter=fields(f"<h3>Beslutning</h3><p>{text}</p>"))
+    decision = map_meeting(data).meeting.items[0].decision
+    assert decision is not None
+    assert decision.outcome == outcome
+
+
+def test_decision_parts_and_dissent() -> None:
+    decision = item(KULTUR, "3").decision
+    assert decision is not None
+    assert [(p.label, p.outcome) for p in decision.parts] == [
+        ("1.", OUTCOME_REJECTED),
+        ("2.", OUTCOME_OTHER),
+    ]
+    earlier = next(d for d in item(BYRAAD, "24").decisions if d.decided_on == date(2023, 1, 10))
+    assert earlier.dissent == (
+        "Marc Genning (V), Torben Hoffmann (V), Per Lund Sørensen (V) og "
+        "Hans-Jørgen Kirstein (D) stemte imod.",
+    )
+    data = minimal_meeting(
+        Felter=fields(
+            "<h3>Beslutning</h3><p>Pkt. 1: Godkendt.</p><p>Pkt. 2: Ikke godkendt.</p>"
+            "<p>Ikke til stede: Anne Madsen (A).</p>"
+        )
+    )
+    split = map_meeting(data).meeting.items[0].decision
+    assert split is not None
+    assert [(p.label, p.outcome) for p in split.parts] == [
+        ("Pkt. 1", OUTCOME_APPROVED),
+        ("Pkt. 2", OUTCOME_REJECTED),
+    ]
+    assert split.outcome == OUTCOME_OTHER  # approved and rejected together
+    assert split.absent == ("Anne Madsen (A)",)
 
 
 def test_html_to_text() -> None:
@@ -877,9 +1000,7 @@ def _break(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str,
         ),
     ],
 )
-def test_unexpected_json_names_meeting_and_field(
-    path: tuple[Any, ...], value: Any, field: str
-) -> None:
+def test_unexpected_json_names_meeting_and_field(path: tuple[Any, ...], value: Any, field: str) -> None:
     data = _break(minimal_meeting(), path, value)
     with pytest.raises(ReferatError) as caught:
         map_meeting(data)
@@ -914,9 +1035,7 @@ def test_unexpected_json_without_a_meeting_id(data: Any) -> None:
 
 
 def test_committee_list() -> None:
-    data = json.loads(
-        shared_path("firstagenda", "greve", "udvalgsliste.json").read_text()
-    )
+    data = json.loads(shared_path("firstagenda", "greve", "udvalgsliste.json").read_text())
     assert map_committee_list(data) == [
         PortalMeeting(
             meeting_id=BYRAAD,
@@ -1006,9 +1125,7 @@ def test_committee_list_released_and_supplementary() -> None:
         ),
     ],
 )
-def test_committee_list_unexpected_json(
-    data: dict[str, Any], meeting: str, field: str
-) -> None:
+def test_committee_list_unexpected_json(data: dict[str, Any], meeting: str, field: str) -> None:
     with pytest.raises(ReferatError) as caught:
         map_committee_list(data)
     assert caught.value.notice.code == "unexpected_json"

@@ -9,177 +9,31 @@ only the timeout test spends real time (well under a second).
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fpdf import FPDF
 
-from minutes.sources.portal import DEFAULT_USER_AGENT, PortalClient, PortalError
+from minutes.sources.portal import DEFAULT_USER_AGENT, PortalClient, PortalError, user_agent
+from minutes.tests.portal_server import COOKIE, FakeTime, PortalState, serve_portal, without_proxies
 from minutes.tests.shared import shared_path
 
 BYRAAD = "9bc22f7f-1f4f-4d2b-8f57-ecbd62e2bd43"
-COOKIE = "FirstAgendaAnonymous=a1b2c3"
 USER_AGENT = "DanskReferatArkiv/1.0 (+tests@example.invalid)"
-
-
-def make_pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Bilag 1 - Lejeaftale")
-    return bytes(pdf.output())
-
-
-@dataclass
-class PortalState:
-    """What the test portal serves and what it has seen."""
-
-    folder: Path
-    pdf: bytes = field(default_factory=make_pdf)
-    front_page_sets_cookie: bool = True
-    auth_sets_cookie: bool = True
-    failures: dict[str, int] = field(default_factory=dict)  # path -> 500s still to send
-    slow: dict[str, float] = field(
-        default_factory=dict
-    )  # path -> seconds before answering
-    seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def paths(self) -> list[str]:
-        with self.lock:
-            return [path for path, _ in self.seen]
-
-
-class PortalHandler(BaseHTTPRequestHandler):
-    server: PortalServer
-
-    def do_GET(self) -> None:
-        state = self.server.state
-        path, _, query = self.path.partition("?")
-        with state.lock:
-            state.seen.append((self.path, dict(self.headers)))
-            failures = state.failures.get(path, 0)
-            if failures:
-                state.failures[path] = failures - 1
-        if path in state.slow:
-            time.sleep(state.slow[path])
-        if failures:
-            return self.reply(500, b"Server Error", "text/plain")
-        has_cookie = COOKIE in self.headers.get("Cookie", "")
-
-        if path == "/":
-            cookie = COOKIE if state.front_page_sets_cookie else None
-            return self.reply(
-                200, b"<html>Dagsordener</html>", "text/html", cookie=cookie
-            )
-        if path == "/Home/AnonymousAuthentication":
-            callback = urllib.parse.parse_qs(query)["callback"][0]
-            cookie = COOKIE if state.auth_sets_cookie else None
-            return self.reply(302, b"", "text/html", cookie=cookie, location=callback)
-        if path.startswith("/api/"):
-            if not has_cookie:
-                return self.reply(302, b"", "text/html", location="/")
-            if path == "/api/agenda/dagsorden/malformed":
-                return self.reply(
-                    200,
-                    b'{"Id": "malformed", "Dagsordenpunkter": [',
-                    "application/json",
-                )
-            name = path.rsplit("/", 1)[1]
-            file = state.folder / f"{name}.json"
-            if file.is_file():
-                return self.reply(
-                    200, file.read_bytes(), "application/json; charset=utf-8"
-                )
-            return self.reply(404, b"Not Found", "text/plain")
-        if path.startswith("/Vis/Pdf/bilag/"):
-            if path.endswith("/login-page"):
-                return self.reply(200, b"<html>Log ind</html>", "text/html")
-            return self.reply(200, state.pdf, "application/pdf")
-        return self.reply(404, b"Not Found", "text/plain")
-
-    def reply(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str,
-        *,
-        cookie: str | None = None,
-        location: str | None = None,
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        if cookie:
-            self.send_header("Set-Cookie", f"{cookie}; Path=/; HttpOnly")
-        if location:
-            self.send_header("Location", location)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep the test output quiet
-
-
-class PortalServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: PortalState) -> None:
-        super().__init__(("127.0.0.1", 0), PortalHandler)
-        self.state = state
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a slow answer to a client that timed out ends in a broken pipe; expected
-
-
-class FakeTime:
-    """A clock that moves only when the client sleeps, recording every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    # urllib reads proxies from the environment; the test server must be reached directly.
-    for name in (
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    without_proxies(monkeypatch)
 
 
 @pytest.fixture
 def portal() -> Iterator[tuple[str, PortalState]]:
     state = PortalState(folder=shared_path("firstagenda", "greve"))
-    server = PortalServer(state)
-    # A short poll interval lets shutdown() return at once instead of after 0.5 s.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_portal(state) as base_url:
+        yield base_url, state
 
 
 @pytest.fixture
@@ -190,14 +44,10 @@ def fake_time() -> FakeTime:
 def client(base_url: str, fake_time: FakeTime, **options: Any) -> PortalClient:
     options.setdefault("user_agent", USER_AGENT)
     options.setdefault("timeout", 2)
-    return PortalClient(
-        base_url, sleep=fake_time.sleep, clock=fake_time.clock, **options
-    )
+    return PortalClient(base_url, sleep=fake_time.sleep, clock=fake_time.clock, **options)
 
 
-def test_cookie_handshake_then_meeting(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_cookie_handshake_then_meeting(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     data = client(base_url, fake_time).meeting(BYRAAD)
     expected = json.loads((state.folder / f"{BYRAAD}.json").read_text(encoding="utf-8"))
@@ -231,9 +81,7 @@ def test_anonymous_authentication_when_the_front_page_sets_no_cookie(
     ]  # the redirect to the callback
 
 
-def test_no_session_at_all_is_an_error(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_no_session_at_all_is_an_error(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     state.front_page_sets_cookie = state.auth_sets_cookie = False
     with pytest.raises(PortalError) as caught:
@@ -241,14 +89,10 @@ def test_no_session_at_all_is_an_error(
     assert caught.value.status == 302
     assert f"{base_url}/api/agenda/udvalgsliste" in str(caught.value)
     # The anonymous login is tried once, not in a loop.
-    assert (
-        sum(p.startswith("/Home/AnonymousAuthentication") for p in state.paths()) == 1
-    )
+    assert sum(p.startswith("/Home/AnonymousAuthentication") for p in state.paths()) == 1
 
 
-def test_retries_500_then_succeeds(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_retries_500_then_succeeds(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     state.failures["/api/agenda/udvalgsliste"] = 2
     data = client(base_url, fake_time, retries=3, backoff=0.5).committee_list()
@@ -258,19 +102,14 @@ def test_retries_500_then_succeeds(
     assert fake_time.sleeps == [0.5, 0.5, 1.0]
 
 
-def test_gives_up_after_the_retries(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_gives_up_after_the_retries(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     state.failures["/api/agenda/udvalgsliste"] = 10
     with pytest.raises(PortalError) as caught:
         client(base_url, fake_time, retries=2).committee_list()
     assert caught.value.status == 500
     assert caught.value.url == f"{base_url}/api/agenda/udvalgsliste"
-    assert (
-        str(caught.value)
-        == f"{base_url}/api/agenda/udvalgsliste failed after 3 attempts: HTTP 500"
-    )
+    assert str(caught.value) == f"{base_url}/api/agenda/udvalgsliste failed after 3 attempts: HTTP 500"
     assert state.paths().count("/api/agenda/udvalgsliste") == 3
 
 
@@ -281,24 +120,15 @@ def test_no_retry_on_404(portal: tuple[str, PortalState], fake_time: FakeTime) -
     url = f"{base_url}/api/agenda/dagsorden/00000000-0000-0000-0000-00000000abcd"
     assert caught.value.status == 404
     assert str(caught.value) == f"{url} answered HTTP 404"
-    assert (
-        state.paths().count(
-            "/api/agenda/dagsorden/00000000-0000-0000-0000-00000000abcd"
-        )
-        == 1
-    )
+    assert state.paths().count("/api/agenda/dagsorden/00000000-0000-0000-0000-00000000abcd") == 1
 
 
-def test_timeout_is_retried_then_reported(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_timeout_is_retried_then_reported(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     state.slow["/api/agenda/udvalgsliste"] = 0.6
     started = time.monotonic()
     with pytest.raises(PortalError) as caught:
-        client(
-            base_url, fake_time, timeout=0.15, retries=1, backoff=0.25
-        ).committee_list()
+        client(base_url, fake_time, timeout=0.15, retries=1, backoff=0.25).committee_list()
     assert time.monotonic() - started < 3
     assert caught.value.status is None
     assert "udvalgsliste failed after 2 attempts" in str(caught.value)
@@ -321,35 +151,25 @@ def test_malformed_json(portal: tuple[str, PortalState], fake_time: FakeTime) ->
     with pytest.raises(PortalError) as caught:
         client(base_url, fake_time).meeting("malformed")
     assert caught.value.url == f"{base_url}/api/agenda/dagsorden/malformed"
-    assert str(caught.value).startswith(
-        f"{base_url}/api/agenda/dagsorden/malformed returned malformed JSON"
-    )
+    assert str(caught.value).startswith(f"{base_url}/api/agenda/dagsorden/malformed returned malformed JSON")
 
 
-def test_attachment_is_a_pdf(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_attachment_is_a_pdf(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
-    body = client(base_url, fake_time).attachment(
-        "4704cf96-a0a0-419e-829b-ac48272c6719"
-    )
+    body = client(base_url, fake_time).attachment("4704cf96-a0a0-419e-829b-ac48272c6719")
     assert body == state.pdf
     assert body.startswith(b"%PDF-")
     assert state.seen[-1][1]["Accept"] == "application/pdf"
 
 
-def test_attachment_that_is_not_a_pdf(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_attachment_that_is_not_a_pdf(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, _ = portal
     with pytest.raises(PortalError) as caught:
         client(base_url, fake_time).attachment("login-page")
     assert "did not return a PDF (Content-Type text/html" in str(caught.value)
 
 
-def test_attachment_size_limit(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_attachment_size_limit(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     with pytest.raises(PortalError) as caught:
         client(base_url, fake_time, max_bytes=100).attachment("4704cf96")
@@ -357,9 +177,7 @@ def test_attachment_size_limit(
     assert len(state.pdf) > 100
 
 
-def test_rate_limit_waits_between_requests(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_rate_limit_waits_between_requests(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, _ = portal
     portal_client = client(base_url, fake_time, rate_limit=2.0)
     portal_client.start_session()  # first request: no wait
@@ -374,38 +192,42 @@ def test_rate_limit_waits_between_requests(
     assert len(fake_time.sleeps) == 3  # a long pause needs no wait
 
 
-def test_rate_limit_is_per_client(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_rate_limit_is_per_client(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, _ = portal
     client(base_url, fake_time, rate_limit=4.0).committee_list()
     client(base_url, fake_time, rate_limit=4.0).committee_list()
     assert fake_time.sleeps == [0.25, 0.25]
 
 
-def test_user_agent_is_sent(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_user_agent_is_sent(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     client(base_url, fake_time).meeting(BYRAAD)
-    PortalClient(
-        base_url, sleep=fake_time.sleep, clock=fake_time.clock
-    ).committee_list()
+    PortalClient(base_url, sleep=fake_time.sleep, clock=fake_time.clock).committee_list()
     agents = [headers["User-Agent"] for _, headers in state.seen]
     assert agents == [USER_AGENT, USER_AGENT, DEFAULT_USER_AGENT, DEFAULT_USER_AGENT]
 
 
-@pytest.mark.parametrize(
-    "base_url", ["dagsordener.greve.dk", "ftp://dagsordener.greve.dk"]
-)
+@pytest.mark.parametrize("base_url", ["dagsordener.greve.dk", "ftp://dagsordener.greve.dk"])
 def test_base_url_must_be_http(base_url: str) -> None:
     with pytest.raises(ValueError):
         PortalClient(base_url)
 
 
-def test_ids_are_quoted_into_one_path_segment(
-    portal: tuple[str, PortalState], fake_time: FakeTime
-) -> None:
+def test_meeting_source_is_the_text_as_sent(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
+    base_url, state = portal
+    portal_client = client(base_url, fake_time)
+    data, text = portal_client.meeting_source(BYRAAD)
+    assert text == (state.folder / f"{BYRAAD}.json").read_text(encoding="utf-8")
+    assert data == json.loads(text)
+    assert portal_client.meeting_url(BYRAAD) == f"{base_url}/api/agenda/dagsorden/{BYRAAD}"
+
+
+def test_user_agent_names_the_contact() -> None:
+    assert user_agent("arkiv@example.org") == "DanskReferatArkiv/1.0 (+arkiv@example.org)"
+    assert user_agent("") == DEFAULT_USER_AGENT
+
+
+def test_ids_are_quoted_into_one_path_segment(portal: tuple[str, PortalState], fake_time: FakeTime) -> None:
     base_url, state = portal
     with pytest.raises(PortalError):
         client(base_url, fake_time).meeting("../udvalgsliste")
