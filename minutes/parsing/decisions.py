@@ -39,9 +39,31 @@ OUTCOME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bforkast\w*",
         ),
     ),
-    (OUTCOME_POSTPONED, (r"\budsat\b", r"\budsættes\b", r"\budskud\w*", r"\budskyde\w*", r"\butsat\b")),
+    (
+        OUTCOME_POSTPONED,
+        (
+            r"\budsat\b",
+            r"\budsættes\b",
+            r"\budskud\w*",
+            r"\budskyde\w*",
+            r"\butsat\b",
+            r"\bsend\w*\s+(?:\w+\s+){0,3}tilbage\b",  # "sendes tilbage", "sende sagen tilbage"
+            r"\btilbagesend\w*",
+        ),
+    ),
     (OUTCOME_RECOMMENDED, (r"\banbefal\w*", r"\bindstilles\s+(?:til\s+)?godkend\w*\s+(?:over\s+for|i|af)\b")),
-    (OUTCOME_APPROVED, (r"\bgodkend\w*", r"\bvedtag\w*", r"\btiltr[åæ]d\w*", r"\bbevilg\w*")),
+    (
+        OUTCOME_APPROVED,
+        (
+            r"\bgodkend\w*",
+            r"\bvedtag\w*",
+            r"\btiltr[åæ]d\w*",
+            r"\bbevilg\w*",
+            # "Byrådet besluttede at tilbagerulle ..." is a decision taken; sending a matter
+            # on to another body decides nothing on it.
+            r"\bbesluttede\s+at\s+(?!sende\b|oversende\b|videresende\b)\w+",
+        ),
+    ),
     (OUTCOME_NOTED, (r"\btil\s+efterretning\b", r"\btaget\s+til\s+orientering\b")),
     (OUTCOME_DISCUSSED, (r"\bdrøft\w*",)),
     # Remarks only: explicit, so the search does not go on into the remarks themselves.
@@ -96,9 +118,9 @@ def classify_outcome(text: str) -> str:
 
     The first clause (up to a comma or colon) is tried before the whole first sentence, so
     "Godkendt, idet Enhedslisten ikke kan tiltræde" is an approval and "Udvalget havde
-    følgende bemærkninger: ..." stays a remark; then the second sentence.
+    følgende bemærkninger: ..." stays a remark; then the second and third sentences.
     """
-    for sentence in sentences(text)[:2]:
+    for sentence in sentences(text)[:3]:
         for fragment in (re.split(r"[,:]", sentence, maxsplit=1)[0], sentence):
             outcome = _match_rules(fragment)
             if outcome:

@@ -773,6 +773,10 @@ def test_per_point_decision_and_negation():
         ("Ingen bemærkninger.", OUTCOME_OTHER),
         ("Udvalget havde følgende bemærkninger: godkend det hele.", OUTCOME_OTHER),
         ("Indsatser sendes i høring.", OUTCOME_OTHER),
+        ("Sagen sendes tilbage til forvaltningen.", OUTCOME_POSTPONED),
+        ("Byrådet besluttede at tilbagerulle tiltagene.", OUTCOME_APPROVED),
+        ("Byrådet besluttede at sende forslaget til Teknikudvalget.", OUTCOME_OTHER),
+        ("Formanden orienterede. Spørgsmål blev besvaret. Udvalget anbefaler indstillingen.", OUTCOME_RECOMMENDED),
     ],
 )
 def test_outcome_rule_table(text, outcome):
