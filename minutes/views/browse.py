@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from minutes.models import AgendaItem, Attachment, Committee, Decision, Meeting, Municipality, Outcome
 from minutes.search.backends import get_backend
@@ -84,7 +85,8 @@ def _meeting_or_404(municipality: str, committee: str, meeting: str) -> Meeting:
     )
     if found is None:
         raise ArchiveNotFound(
-            _("Der er intet møde »%(key)s« i udvalget »%(committee)s«.") % {"key": meeting, "committee": committee}
+            _("Der er intet møde »%(key)s« i udvalget »%(committee)s«.")
+            % {"key": meeting, "committee": committee}
         )
     return found
 
@@ -109,7 +111,7 @@ def _meeting_crumbs(meeting: Meeting, *, last: bool = True) -> list[tuple[str | 
 
 
 def _date_label(meeting: Meeting) -> str:
-    return date_format(timezone.localtime(meeting.start), "j. F Y")
+    return date_format(timezone.localtime(meeting.start), "DATE_FORMAT")
 
 
 # ------------------------------------------------------------------------------- pages
@@ -128,7 +130,9 @@ def home(request):
             latest=Max("committees__meetings__start"),
         ).order_by("name")
     )
-    stats = AgendaItem.objects.aggregate(items=Count("id"), first=Min("meeting_date"), last=Max("meeting_date"))
+    stats = AgendaItem.objects.aggregate(
+        items=Count("id"), first=Min("meeting_date"), last=Max("meeting_date")
+    )
     stats.update(
         municipalities=len(municipalities),
         committees=Committee.objects.count(),
@@ -143,10 +147,9 @@ def home(request):
 
 def municipality_detail(request, municipality: str):
     muni = _municipality_or_404(municipality)
-    committees = (
-        muni.committees.annotate(n_meetings=Count("meetings"), latest=Max("meetings__start"))
-        .order_by("name")
-    )
+    committees = muni.committees.annotate(
+        n_meetings=Count("meetings"), latest=Max("meetings__start")
+    ).order_by("name")
     recent = list(
         Meeting.objects.filter(committee__municipality=muni)
         .select_related("committee")
@@ -181,29 +184,29 @@ class MonthGroup:
 class ChartBar:
     x: float
     y: float
+    width: float
     height: float
     label: str
-    year: int
     selected: bool
 
 
 @dataclass
 class ActivityChart:
-    """Items per month as an SVG bar chart, drawn by the template from these numbers."""
+    """Items per month as an SVG bar chart; the template draws it from these numbers."""
 
     bars: list[ChartBar]
     year_labels: list[tuple[float, int]]
     width: float
-    height: float
     total_meetings: int
     total_items: int
     first_year: int
     last_year: int
+    plot_height: float = 60.0
+    height: float = 76.0
 
-    BAR = 4.0
-    GAP = 1.0
-    PLOT_HEIGHT = 60.0
-    LABEL_SPACE = 16.0
+
+# The chart aims at this width in SVG units; a short history gets wider bars.
+CHART_TARGET_WIDTH = 720.0
 
 
 def _activity_chart(committee: Committee, selected_year: int | None) -> ActivityChart | None:
@@ -225,8 +228,8 @@ def _activity_chart(committee: Committee, selected_year: int | None) -> Activity
     counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for row in meetings:
         month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = timezone.localtime(month) if timezone.is_aware(month) else month
+        if isinstance(month, dt.datetime) and timezone.is_aware(month):
+            month = timezone.localtime(month)
         counts[(month.year, month.month)][0] += row["n"]
     for row in items:
         counts[(row["month"].year, row["month"].month)][1] += row["n"]
@@ -234,38 +237,45 @@ def _activity_chart(committee: Committee, selected_year: int | None) -> Activity
         return None
     first_year = min(y for y, _m in counts)
     last_year = max(y for y, _m in counts)
+    n_months = (last_year - first_year + 1) * 12
+    step = min(20.0, max(4.0, CHART_TARGET_WIDTH / n_months))
     peak = max(n_items for _meetings, n_items in counts.values()) or 1
-    step = ActivityChart.BAR + ActivityChart.GAP
-    label_every = 1 if last_year - first_year < 8 else (2 if last_year - first_year < 16 else 5)
-    bars, labels = [], []
-    for index, (year, month) in enumerate(
-        (y, m) for y in range(first_year, last_year + 1) for m in range(1, 13)
-    ):
-        x = index * step
-        if month == 1 and (year - first_year) % label_every == 0:
-            labels.append((x, year))
-        n_meetings, n_items = counts.get((year, month), (0, 0))
-        if not n_meetings and not n_items:
-            continue
-        height = max(2.0, ActivityChart.PLOT_HEIGHT * n_items / peak)
-        label = _("%(month)s: %(meetings)s møder, %(items)s punkter") % {
-            "month": date_format(dt.date(year, month, 1), "F Y"),
-            "meetings": n_meetings,
-            "items": n_items,
-        }
-        bars.append(
-            ChartBar(x, ActivityChart.PLOT_HEIGHT - height, height, label, year, year == selected_year)
-        )
-    return ActivityChart(
-        bars=bars,
-        year_labels=labels,
-        width=(last_year - first_year + 1) * 12 * step,
-        height=ActivityChart.PLOT_HEIGHT + ActivityChart.LABEL_SPACE,
+    span = last_year - first_year
+    label_every = 1 if span < 10 else (2 if span < 20 else 5)
+    chart = ActivityChart(
+        bars=[],
+        year_labels=[],
+        width=n_months * step,
         total_meetings=sum(c[0] for c in counts.values()),
         total_items=sum(c[1] for c in counts.values()),
         first_year=first_year,
         last_year=last_year,
     )
+    for index in range(n_months):
+        year, month = first_year + index // 12, index % 12 + 1
+        x = index * step
+        if month == 1 and (year - first_year) % label_every == 0:
+            chart.year_labels.append((x, year))
+        n_meetings, n_items = counts.get((year, month), (0, 0))
+        if not n_meetings and not n_items:
+            continue
+        height = max(2.0, chart.plot_height * n_items / peak)
+        label = "{month}: {meetings}, {items}".format(
+            month=date_format(dt.date(year, month, 1), "F Y"),
+            meetings=ngettext("%(n)s møde", "%(n)s møder", n_meetings) % {"n": n_meetings},
+            items=ngettext("%(n)s punkt", "%(n)s punkter", n_items) % {"n": n_items},
+        )
+        chart.bars.append(
+            ChartBar(
+                x=x,
+                y=chart.plot_height - height,
+                width=max(3.0, step * 0.75),
+                height=height,
+                label=label,
+                selected=year == selected_year,
+            )
+        )
+    return chart
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -298,7 +308,10 @@ def committee_detail(request, municipality: str, committee: str):
         )
     else:
         per_year = (
-            committee_obj.meetings.order_by().annotate(y=ExtractYear("start")).values("y").annotate(n=Count("pk"))
+            committee_obj.meetings.order_by()
+            .annotate(y=ExtractYear("start"))
+            .values("y")
+            .annotate(n=Count("pk"))
         )
     year_counts = {row["y"]: row["n"] for row in per_year}
     years = sorted(year_counts, reverse=True)
@@ -309,7 +322,10 @@ def committee_detail(request, municipality: str, committee: str):
     if year is not None:
         in_year = committee_obj.meetings.filter(start__year=year)
         if filtering:
-            in_year = in_year.filter(pk__in=matched.filter(meeting_date__year=year).values("meeting_id"))
+            # Evaluated here, not as a subquery: the search backends' raw SQL names the
+            # item table, which Django aliases inside subqueries. One year's ids at most.
+            ids = set(matched.filter(meeting_date__year=year).values_list("meeting_id", flat=True))
+            in_year = in_year.filter(pk__in=ids)
         shown_items = (matched if filtering else all_items).only(*_ITEM_SUMMARY_FIELDS).order_by("position")
         meetings = list(
             in_year.order_by("-start")
@@ -481,7 +497,7 @@ def case_detail(request, municipality: str, case_number: str):
             % {"case": case_number, "municipality": muni.name}
         )
     for item in items:
-        item.municipality = muni
+        item.municipality = item.committee.municipality = muni
         item.meeting.committee = item.committee
     return render(
         request,
