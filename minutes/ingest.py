@@ -344,10 +344,17 @@ def _fill_meeting(
     meeting.location = parsed.location
     meeting.participants = [p.name for p in parsed.participants]
     absent = [p.name for p in parsed.participants if p.absent]
+    seen = {name.casefold() for name in absent}
     for item in parsed.items:
         for decision in item.decisions:
-            if decision.is_current:
-                absent.extend(name for name in decision.absent if name not in absent)
+            if not decision.is_current:
+                continue
+            for name in decision.absent:
+                # Referater spell one name differently from item to item ("van der Star" /
+                # "Van der Star"); list each person once.
+                if name.casefold() not in seen:
+                    seen.add(name.casefold())
+                    absent.append(name)
     meeting.absent = absent
     meeting.source_text = document.text
     meeting.source_name = document.name

@@ -235,3 +235,8 @@ def test_sample_data_loads_once():
     call_command("load_sample_data", stdout=out)
     assert Meeting.objects.count() == meetings
     assert "already holds" in out.getvalue()
+
+
+def test_meeting_lists_each_absent_member_once():
+    ingest_path(corpus_file("004"))
+    assert Meeting.objects.get().absent == ["Annette Raaschou van der Star (A)"]
