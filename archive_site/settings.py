@@ -165,6 +165,8 @@ LOGGING = {
 }
 
 # Archive-specific settings.
+# Who runs this archive: named in the harvester's User-Agent so portal operators can write.
+ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "")
 ARCHIVE_MAX_UPLOAD_BYTES = int(os.environ.get("ARCHIVE_MAX_UPLOAD_BYTES", 30 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

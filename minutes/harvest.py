@@ -39,6 +39,7 @@ from minutes.ingest import (
     UPDATED,
     SourceDocument,
     attach_file,
+    get_municipality,
     store_meeting,
 )
 from minutes.models import Attachment, Meeting, Municipality
@@ -478,15 +479,6 @@ def _file_name(attachment: Attachment) -> str:
 
 def _record_portal(municipality: str, portal_url: str, *, harvested_at: datetime) -> None:
     """Remember the portal and when it was read, so the next run and the admin know."""
-    updated = Municipality.objects.filter(name__iexact=municipality).update(
-        portal_url=portal_url, last_harvested_at=harvested_at
-    )
-    if not updated:
-        # A portal with nothing to store yet still belongs to its municipality.
-        base = danish_slugify(municipality)[:90] or "kommune"
-        slug, number = base, 2
-        while Municipality.objects.filter(slug=slug).exists():
-            slug, number = f"{base}-{number}", number + 1
-        Municipality.objects.create(
-            name=municipality, slug=slug, portal_url=portal_url, last_harvested_at=harvested_at
-        )
+    # A portal with nothing to store yet still belongs to its municipality.
+    muni = get_municipality(municipality)
+    Municipality.objects.filter(pk=muni.pk).update(portal_url=portal_url, last_harvested_at=harvested_at)

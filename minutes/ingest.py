@@ -232,7 +232,7 @@ def _store(
 ) -> IngestResult:
     parsed = result.meeting
     with transaction.atomic():
-        muni = _get_municipality(municipality_name)
+        muni = get_municipality(municipality_name)
         committee = _get_committee(muni, parsed.committee)
         meeting = Meeting.objects.select_for_update().filter(committee=committee, start=parsed.start).first()
         if meeting is None and parsed.source_id:
@@ -300,7 +300,8 @@ def _check_items(parsed: ParsedMeeting) -> None:
         seen.add(item.number)
 
 
-def _get_municipality(name: str) -> Municipality:
+def get_municipality(name: str) -> Municipality:
+    """Return the municipality of that name (any case), creating it with a unique slug."""
     muni = Municipality.objects.filter(name__iexact=name).first()
     if muni is None:
         muni = Municipality.objects.create(name=name, slug=_unique_slug(Municipality.objects, name))
