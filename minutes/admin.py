@@ -5,11 +5,15 @@ from django.contrib import admin
 from minutes.models import (
     AgendaItem,
     Attachment,
+    AuditEvent,
+    ClerkMembership,
     Committee,
     Decision,
+    Job,
     Meeting,
     MeetingRevision,
     Municipality,
+    PendingUpload,
 )
 
 
@@ -101,3 +105,54 @@ class MeetingRevisionAdmin(admin.ModelAdmin):
     search_fields = ["meeting__committee__name", "source_name", "note"]
     raw_id_fields = ["meeting"]
     list_select_related = ["meeting__committee", "created_by"]
+
+
+# --- Clerks: memberships, staged uploads, background jobs and the audit log -----------------
+
+
+@admin.register(ClerkMembership)
+class ClerkMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "municipality", "created_at"]
+    list_filter = ["municipality"]
+    search_fields = ["user__username", "user__email", "municipality__name"]
+    list_select_related = ["user", "municipality"]
+    raw_id_fields = ["user"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: visible to staff, changed by nobody."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_name", "action", "municipality", "meeting", "summary", "ip"]
+    list_filter = ["action", "municipality"]
+    search_fields = ["actor_name", "summary", "ip"]
+    date_hierarchy = "created_at"
+    list_select_related = ["municipality", "meeting__committee"]
+
+
+@admin.register(PendingUpload)
+class PendingUploadAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "municipality", "uploaded_by", "status", "source_format", "created_at"]
+    list_filter = ["status", "source_format", "municipality"]
+    search_fields = ["original_name", "uploaded_by__username", "checksum"]
+    date_hierarchy = "created_at"
+    list_select_related = ["municipality", "uploaded_by"]
+    exclude = ["text"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "status", "created_by", "created_at", "finished_at", "attempts"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["created_by"]

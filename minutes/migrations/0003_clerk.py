@@ -11,113 +11,324 @@ import minutes.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('minutes', '0002_search_index'),
+        ("minutes", "0002_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(max_length=150)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'mislykket login',
-                'verbose_name_plural': 'mislykkede logins',
-                'indexes': [models.Index(fields=['username', 'ip', 'created_at'], name='login_failure_idx')],
+                "verbose_name": "mislykket login",
+                "verbose_name_plural": "mislykkede logins",
+                "indexes": [models.Index(fields=["username", "ip", "created_at"], name="login_failure_idx")],
             },
         ),
         migrations.CreateModel(
-            name='PendingUpload',
+            name="PendingUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('status', models.CharField(choices=[('processing', 'Behandles'), ('ready', 'Klar til offentliggørelse'), ('failed', 'Afvist'), ('published', 'Offentliggjort'), ('discarded', 'Kasseret')], default='processing', max_length=20, verbose_name='status')),
-                ('committee_override', models.CharField(blank=True, max_length=200, verbose_name='udvalg (valgt)')),
-                ('file', models.FileField(blank=True, storage=minutes.models.staging_storage, upload_to='referater/%Y/%m/', verbose_name='fil')),
-                ('original_name', models.CharField(max_length=300, verbose_name='filnavn')),
-                ('source_format', models.CharField(max_length=20, verbose_name='kildeformat')),
-                ('size', models.PositiveBigIntegerField(verbose_name='størrelse')),
-                ('checksum', models.CharField(max_length=64, verbose_name='kontrolsum (SHA-256)')),
-                ('text', models.TextField(blank=True)),
-                ('preview', models.JSONField(blank=True, default=dict)),
-                ('error', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('meeting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pending_uploads', to='minutes.meeting')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pending_uploads', to='minutes.municipality')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pending_uploads', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("processing", "Behandles"),
+                            ("ready", "Klar til offentliggørelse"),
+                            ("failed", "Afvist"),
+                            ("published", "Offentliggjort"),
+                            ("discarded", "Kasseret"),
+                        ],
+                        default="processing",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "committee_override",
+                    models.CharField(blank=True, max_length=200, verbose_name="udvalg (valgt)"),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        storage=minutes.models.staging_storage,
+                        upload_to="referater/%Y/%m/",
+                        verbose_name="fil",
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=300, verbose_name="filnavn")),
+                ("source_format", models.CharField(max_length=20, verbose_name="kildeformat")),
+                ("size", models.PositiveBigIntegerField(verbose_name="størrelse")),
+                ("checksum", models.CharField(max_length=64, verbose_name="kontrolsum (SHA-256)")),
+                ("text", models.TextField(blank=True)),
+                ("preview", models.JSONField(blank=True, default=dict)),
+                ("error", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="pending_uploads",
+                        to="minutes.meeting",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pending_uploads",
+                        to="minutes.municipality",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="pending_uploads",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indsendt referat',
-                'verbose_name_plural': 'indsendte referater',
-                'ordering': ['-created_at'],
+                "verbose_name": "indsendt referat",
+                "verbose_name_plural": "indsendte referater",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='tidspunkt')),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='bruger')),
-                ('action', models.CharField(choices=[('upload', 'Uploadet'), ('upload_rejected', 'Upload afvist'), ('publish', 'Offentliggjort'), ('correct', 'Rettelse offentliggjort'), ('unchanged', 'Offentliggjort uden ændringer'), ('publish_failed', 'Offentliggørelse mislykkedes'), ('discard', 'Kasseret'), ('attach_queued', 'Bilag uploadet'), ('attach', 'Bilag offentliggjort'), ('attach_failed', 'Bilag afvist'), ('login_locked', 'Login spærret')], max_length=30, verbose_name='handling')),
-                ('summary', models.CharField(blank=True, max_length=500, verbose_name='beskrivelse')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='detaljer')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP-adresse')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('attachment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='minutes.attachment')),
-                ('meeting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='minutes.meeting')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='minutes.municipality')),
-                ('upload', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='minutes.pendingupload')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="tidspunkt"
+                    ),
+                ),
+                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="bruger")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("upload", "Uploadet"),
+                            ("upload_rejected", "Upload afvist"),
+                            ("publish", "Offentliggjort"),
+                            ("correct", "Rettelse offentliggjort"),
+                            ("unchanged", "Offentliggjort uden ændringer"),
+                            ("publish_failed", "Offentliggørelse mislykkedes"),
+                            ("discard", "Kasseret"),
+                            ("attach_queued", "Bilag uploadet"),
+                            ("attach", "Bilag offentliggjort"),
+                            ("attach_failed", "Bilag afvist"),
+                            ("login_locked", "Login spærret"),
+                        ],
+                        max_length=30,
+                        verbose_name="handling",
+                    ),
+                ),
+                ("summary", models.CharField(blank=True, max_length=500, verbose_name="beskrivelse")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="detaljer")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP-adresse")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "attachment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="minutes.attachment",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="minutes.meeting",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="minutes.municipality",
+                    ),
+                ),
+                (
+                    "upload",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="minutes.pendingupload",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hændelse',
-                'verbose_name_plural': 'hændelseslog',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "hændelse",
+                "verbose_name_plural": "hændelseslog",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ClerkMembership',
+            name="ClerkMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clerk_memberships', to='minutes.municipality')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clerk_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clerk_memberships",
+                        to="minutes.municipality",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clerk_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sekretær for kommune',
-                'verbose_name_plural': 'sekretærer for kommuner',
-                'ordering': ['municipality__name', 'user__username'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'municipality'), name='clerk_membership_unique')],
+                "verbose_name": "sekretær for kommune",
+                "verbose_name_plural": "sekretærer for kommuner",
+                "ordering": ["municipality__name", "user__username"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "municipality"), name="clerk_membership_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('extract_referat', 'Udtræk tekst af referat'), ('attach_file', 'Udtræk tekst af bilag')], max_length=30)),
-                ('status', models.CharField(choices=[('queued', 'I kø'), ('running', 'I gang'), ('done', 'Færdig'), ('failed', 'Mislykkedes')], default='queued', max_length=20)),
-                ('file', models.FileField(blank=True, storage=minutes.models.staging_storage, upload_to='bilag/%Y/%m/')),
-                ('file_name', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.JSONField(blank=True, default=dict)),
-                ('attachment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='minutes.attachment')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('upload', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='minutes.pendingupload')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("extract_referat", "Udtræk tekst af referat"),
+                            ("attach_file", "Udtræk tekst af bilag"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "I kø"),
+                            ("running", "I gang"),
+                            ("done", "Færdig"),
+                            ("failed", "Mislykkedes"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, storage=minutes.models.staging_storage, upload_to="bilag/%Y/%m/"
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.JSONField(blank=True, default=dict)),
+                (
+                    "attachment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="jobs",
+                        to="minutes.attachment",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "upload",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to="minutes.pendingupload",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'baggrundsjob',
-                'verbose_name_plural': 'baggrundsjob',
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='job_status_idx')],
+                "verbose_name": "baggrundsjob",
+                "verbose_name_plural": "baggrundsjob",
+                "ordering": ["created_at", "pk"],
+                "indexes": [models.Index(fields=["status", "created_at"], name="job_status_idx")],
             },
         ),
     ]
