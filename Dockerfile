@@ -27,4 +27,6 @@ USER archive
 
 EXPOSE 8000
 # Migrate on start (idempotent), then serve. Tune workers with WEB_CONCURRENCY.
+# Run the background worker (PDF extraction for uploads) from the same image:
+#   docker run ... referatarkiv python manage.py run_jobs
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn archive_site.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile - --timeout 30"]

@@ -34,7 +34,10 @@ migrate: setup
 sample: migrate
 	DEBUG=1 $(PY) manage.py load_sample_data
 
+# The background worker (PDF text extraction for clerks' uploads) runs beside the server
+# and stops with it.
 run: sample
+	DEBUG=1 $(PY) manage.py run_jobs & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).

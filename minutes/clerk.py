@@ -370,8 +370,7 @@ def _parse(upload: PendingUpload, document: SourceDocument) -> ParseResult:
         meeting = replace(meeting, committee=override)
     result = ParseResult(meeting=meeting, warnings=tuple(notices))
     # The same checks store_meeting makes, made now so the preview shows the refusal.
-    ingest._check_complete(result)
-    ingest._check_items(result.meeting)
+    ingest.check_storable(result)
     return result
 
 

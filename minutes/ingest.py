@@ -213,8 +213,7 @@ def store_meeting(
             "no_municipality",
             gettext_noop("Kommunen kunne ikke udledes af teksten; angiv den (--municipality)."),
         )
-    _check_complete(result)
-    _check_items(parsed)
+    check_storable(result)
     saved_files: list = []
     try:
         return _store(
@@ -270,6 +269,15 @@ def _store(
     return IngestResult(
         label, status, meeting, municipality_name, inferred, result.warnings, items=len(parsed.items)
     )
+
+
+def check_storable(result: ParseResult) -> None:
+    """Raise ReferatError when a parsed referat must not be stored (cut off, duplicate items).
+
+    Uploads call this for their preview, so a clerk learns it before trying to publish.
+    """
+    _check_complete(result)
+    _check_items(result.meeting)
 
 
 def _check_complete(result: ParseResult) -> None:

@@ -509,4 +509,6 @@ class SearchIndexState(models.Model):
         verbose_name_plural = _("søgeindeks")
 
     def __str__(self) -> str:
-        return f"{self.lexicon_version} ({self.rebuilt_at:%Y-%m-%d %H:%M})" if self.rebuilt_at else self.lexicon_version
+        if self.rebuilt_at:
+            return f"{self.lexicon_version} ({self.rebuilt_at:%Y-%m-%d %H:%M})"
+        return self.lexicon_version
