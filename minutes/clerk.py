@@ -190,28 +190,11 @@ def _size_check(name: str, data: bytes, limit: int) -> None:
         )
 
 
-def _utf8_text(name: str, data: bytes) -> str:
-    if b"\x00" in data:
-        raise ReferatError(
-            "not_text",
-            gettext_noop("Filen {name} er ikke en tekstfil (den indeholder binære data)."),
-            name=name,
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ReferatError(
-            "not_utf8",
-            gettext_noop("Filen {name} er ikke UTF-8-tekst. Gem den som UTF-8 og prøv igen."),
-            name=name,
-        ) from None
-
-
 def check_referat_file(name: str, data: bytes) -> CheckedFile:
     """Confirm an uploaded referat's type from its content; raise ``ReferatError`` if it is not.
 
     The name says which type the clerk means (.pdf, .txt, .md or .json); the content must
-    prove it: a PDF starts with ``%PDF-``, text is UTF-8 without binary bytes, and JSON is a
+    prove it: a PDF starts with ``%PDF-``, text has no binary bytes, and JSON is a
     FirstAgenda meeting object.
     """
     _size_check(name, data, settings.ARCHIVE_MAX_UPLOAD_BYTES)
@@ -238,7 +221,8 @@ def check_referat_file(name: str, data: bytes) -> CheckedFile:
             name=name,
             suffix=suffix,
         )
-    text = _utf8_text(name, data)
+    # The same decoding as `manage.py ingest`: UTF-8, or Windows-1252 from older exports.
+    text = ingest.decode_text(data, name)
     if suffix == ".json":
         try:
             value = json.loads(text)

@@ -391,7 +391,7 @@ REFUSED_AT_ONCE = {
     "png renamed to .pdf": ("referat.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 500, "ikke en PDF"),
     "text renamed to .pdf": ("referat.pdf", b"Punkt 1: Budget", "ikke en PDF"),
     "zip renamed to .txt": ("referat.txt", b"PK\x03\x04" + b"\x00" * 300, "binære data"),
-    "latin-1 text": ("referat.txt", "Sorø Kommune, Økonomiudvalget".encode("latin-1"), "ikke UTF-8"),
+    "utf-16 text": ("referat.txt", "Sorø Kommune, Økonomiudvalget".encode("utf-16"), "binære data"),
     "pdf named .txt": ("referat.txt", b"%PDF-1.7\n...", "Omdøb den til .pdf"),
     "html page": ("referat.html", b"<html><script>alert(1)</script></html>", "understøttes ikke"),
     "json that is no meeting": ("moede.json", b"[1, 2, 3]", "FirstAgenda-møde"),
@@ -409,6 +409,13 @@ def test_bad_file_is_refused_at_once(case, users, soroe, settings):
     assert archive_counts() == dict.fromkeys(archive_counts(), 0)
     assert stored_files(Path(settings.ARCHIVE_STAGING_ROOT)) == []
     assert stored_files(Path(settings.MEDIA_ROOT)) == []
+
+
+def test_windows_1252_referat_is_read_like_the_ingest_command(users, soroe):
+    data = corpus_bytes("003").decode("utf-8").encode("cp1252", errors="replace")
+    upload = staged(client_for(users["clerk"]), "003.txt", data, soroe)
+    assert upload.preview["committee"] == "Arbejdsmarkedsudvalget"
+    assert len(upload.preview["items"]) == 10
 
 
 def test_too_large_file_is_refused(users, soroe, settings):
