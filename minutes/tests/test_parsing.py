@@ -776,7 +776,10 @@ def test_per_point_decision_and_negation():
         ("Sagen sendes tilbage til forvaltningen.", OUTCOME_POSTPONED),
         ("Byrådet besluttede at tilbagerulle tiltagene.", OUTCOME_APPROVED),
         ("Byrådet besluttede at sende forslaget til Teknikudvalget.", OUTCOME_OTHER),
-        ("Formanden orienterede. Spørgsmål blev besvaret. Udvalget anbefaler indstillingen.", OUTCOME_RECOMMENDED),
+        (
+            "Formanden orienterede. Spørgsmål blev besvaret. Udvalget anbefaler indstillingen.",
+            OUTCOME_RECOMMENDED,
+        ),
     ],
 )
 def test_outcome_rule_table(text, outcome):

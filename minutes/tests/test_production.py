@@ -119,7 +119,7 @@ def test_image_commands_collect_migrate_and_serve(tmp_path):
 def test_production_cookies_are_https_only(tmp_path):
     env = production_env(tmp_path)
     del env["SECURE_COOKIES"]
-    code = "from django.conf import settings; print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
     result = manage(env, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "True True"
