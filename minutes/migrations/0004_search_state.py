@@ -8,7 +8,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="SearchIndexState",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("key", models.CharField(default="default", max_length=40, unique=True)),
                 ("lexicon_version", models.CharField(max_length=100)),
                 ("rebuilt_at", models.DateTimeField(blank=True, null=True)),
