@@ -1,24 +1,37 @@
 """The search service: filters + query → one page of hits with snippets and facets.
 
-Counting and facets never scan an unbounded result set for the page alone: the count
-stops at ``COUNT_CAP`` ("mere end 10.000"), and only the rows of the page shown get
-ranked snippets.
+Nothing scans an unbounded result set for one page (measured in docs/performance.md):
+
+* one "probe" statement reads four small columns of at most ``COUNT_CAP + 1`` matches; it
+  gives the count (capped: "mere end 10.000") and, when not capped, the exact facets;
+* above the cap, facets are estimated from evenly spaced id windows (a stratified sample of
+  ~``FACET_SAMPLE_ITEMS`` items) and marked approximate; for the whole archive (no query,
+  no filter) they are counted exactly and cached;
+* relevance ranks every match only up to ``RANK_ALL_LIMIT`` matches. Above it, the newest
+  ``RANK_CANDIDATES`` matches are ranked (exact-before-part tier, then the engine's score)
+  and the rest follow newest first: ranking needs each match's whole tsvector/FTS row,
+  which costs ~10 µs a row, so ranking 800,000 matches cannot fit in a page view;
+* only the rows of the page shown get snippets.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from minutes.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, AgendaItemFilter
-from minutes.models import AgendaItem, Outcome
+from minutes.models import AgendaItem, Committee, Municipality, Outcome
 from minutes.search.backends import (
     MARK_END,
     MARK_START,
@@ -35,6 +48,20 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 COUNT_CAP = 10_000
 FACET_LIMIT = 15
+# Relevance: rank every match up to this many; above, rank the newest RANK_CANDIDATES.
+RANK_ALL_LIMIT = 2_000
+RANK_CANDIDATES = 500
+# Approximate facets above COUNT_CAP: this many items in FACET_SAMPLE_WINDOWS id windows.
+FACET_SAMPLE_ITEMS = 20_000
+FACET_SAMPLE_WINDOWS = 40
+# With a planner estimate: sample enough ids to hold about this many matches.
+FACET_SAMPLE_MATCHES = 2_000
+# Skip the probe when the database estimates more than this many times COUNT_CAP matches.
+PROBE_SKIP_FACTOR = 3
+# Newest-first reads look in date windows growing from the newest meeting backwards:
+# the first spans 1/DATE_WINDOW_PARTS of the archive's dates.
+DATE_WINDOW_PARTS = 32
+ARCHIVE_FACETS_CACHE_SECONDS = 300
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -68,6 +95,8 @@ class SearchResults:
     has_next: bool = False
     sort: str = SORT_NEWEST
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    # True when the facet counts are estimates from a sample (result sets above COUNT_CAP).
+    facets_approximate: bool = False
     notices: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -113,6 +142,10 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         results.errors = {name: [str(e) for e in errs] for name, errs in filterset.errors.items()}
         return results
     matched: QuerySet = filterset.qs.order_by()
+    # The multiple-choice filters ask for DISTINCT, but every filter follows a many-to-one
+    # relation (municipality, committee) or the item's own columns, so no row can repeat;
+    # DISTINCT would make a LIMITed probe read every match (414 ms instead of 1 at 1M).
+    matched.query.distinct = False
     default_sort = SORT_RELEVANCE if query.has_positive else SORT_NEWEST
     sort = params.get("sort") or default_sort
     if sort == SORT_RELEVANCE and not query.has_positive:
@@ -121,17 +154,34 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
     max_page = COUNT_CAP // per_page + 1
     results.page = _int(params.get("page"), 1, 1, max_page)
 
+    backend = get_backend()
     with transaction.atomic():  # one snapshot for count, page and facets
-        results.count, results.count_capped = _capped_count(matched)
-        ordered = _ordered(matched, query, sort)
+        backend.prepare_search(query)
+        unfiltered = query.is_empty and not filterset.form.changed_data
+        estimate = backend.estimate(matched)
+        if estimate is not None and estimate > PROBE_SKIP_FACTOR * COUNT_CAP:
+            # Far more matches than the cap: reading 10,001 of them only to say "more than
+            # 10,000" cost ~100 ms at 1M items (building the GIN bitmap of every match).
+            probe = None
+            results.count, results.count_capped = COUNT_CAP, True
+        else:
+            probe = _probe(matched)
+            results.count, results.count_capped = min(len(probe), COUNT_CAP), len(probe) > COUNT_CAP
         offset = (results.page - 1) * per_page
-        rows = list(
-            ordered.select_related("meeting", "committee", "municipality")[offset : offset + per_page + 1]
-        )
+        count = len(probe) if probe is not None else COUNT_CAP + 1
+        known = probe if probe is not None and not results.count_capped else None
+        rows = _page_rows(matched, query, sort, offset, per_page + 1, results.count_capped, count, known)
         results.has_next = len(rows) > per_page
         rows = rows[:per_page]
         results.hits = _hits(rows, query)
-        results.facets = _facets(matched, params)
+        if not results.count_capped:
+            counts = _facet_counts(probe)
+        elif unfiltered:
+            counts = _archive_facet_counts()
+        else:
+            counts = _sampled_facet_counts(matched, estimate)
+            results.facets_approximate = True
+        results.facets = _facets(counts, params)
     return results
 
 
@@ -145,9 +195,18 @@ def _notice_text(code: str) -> str:
     }.get(code, code)
 
 
-def _capped_count(queryset: QuerySet) -> tuple[int, bool]:
-    count = queryset.values("pk")[: COUNT_CAP + 1].count()
-    return min(count, COUNT_CAP), count > COUNT_CAP
+def _probe(queryset: QuerySet) -> list[tuple]:
+    """Return (municipality, committee, year, outcome, id, date) of at most COUNT_CAP + 1 matches."""
+    # Constant SQL from the backend; no user input in it.
+    year = RawSQL(get_backend().YEAR_SQL.format(column="minutes_agendaitem.meeting_date"), [])  # noqa: S611
+    probe = queryset.order_by().annotate(probe_year=year)
+    columns = ("municipality_id", "committee_id", "probe_year", "outcome", "id", "meeting_date")
+    sql, params = probe.values_list(*columns)[: COUNT_CAP + 1].query.sql_with_params()
+    # Read through the cursor: Django's per-value converters cost more than the statement
+    # itself for 10,000 rows.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _ordered(queryset: QuerySet, query: ParsedQuery, sort: str) -> QuerySet:
@@ -160,6 +219,174 @@ def _ordered(queryset: QuerySet, query: ParsedQuery, sort: str) -> QuerySet:
     if sort == SORT_OLDEST:
         return queryset.order_by("meeting_date", "id")
     return queryset.order_by("-meeting_date", "-id")
+
+
+def _page_rows(
+    matched: QuerySet,
+    query: ParsedQuery,
+    sort: str,
+    offset: int,
+    limit: int,
+    capped: bool,
+    count: int,
+    known: list[tuple] | None = None,
+) -> list[AgendaItem]:
+    """Return ``limit`` rows from ``offset`` in the order of ``sort``.
+
+    Relevance over more than RANK_ALL_LIMIT matches is two-staged: the newest RANK_CANDIDATES
+    matches, ranked, then every other match newest first. The first RANK_CANDIDATES rows in
+    date order are exactly the candidates, so a page past them reads the date order alone.
+    ``known`` holds the probe's rows when they are every match: dates are sorted from there.
+    """
+
+    def by_id(ids: list[int]) -> list[AgendaItem]:
+        rows = AgendaItem.objects.filter(id__in=ids).select_related("meeting", "committee", "municipality")
+        found = {row.pk: row for row in rows}
+        return [found[pk] for pk in ids if pk in found]
+
+    def page(ordered: QuerySet, start: int, stop: int) -> list[AgendaItem]:
+        # Sort and slice ids only, then read the wide rows of the page by id: sorting whole
+        # rows (texts, sections, joined meetings) made a deep page cost >1 s on SQLite.
+        return by_id(list(ordered.values_list("id", flat=True)[start:stop]))
+
+    # (date, id) newest first, as ORDER BY -meeting_date, -id; dates are text on SQLite.
+    newest = [row[4] for row in sorted(known, key=lambda r: (r[5], r[4]), reverse=True)] if known else None
+    if sort == SORT_NEWEST and newest is not None:
+        return by_id(newest[offset : offset + limit])
+    if sort == SORT_NEWEST and offset + limit <= COUNT_CAP + PER_PAGE:
+        return page(_newest(matched, offset + limit, query), offset, offset + limit)
+    if sort != SORT_RELEVANCE or (not capped and count <= RANK_ALL_LIMIT):
+        return page(_ordered(matched, query, sort), offset, offset + limit)
+    rows: list[AgendaItem] = []
+    if offset < RANK_CANDIDATES:
+        # A list, not a subquery: the backends' match SQL names the outer table
+        # (minutes_agendaitem.id), which an aliased subquery would turn into a correlation.
+        candidates = (
+            newest[:RANK_CANDIDATES]
+            if newest is not None
+            else list(_newest(matched, RANK_CANDIDATES, query).values_list("id", flat=True)[:RANK_CANDIDATES])
+        )
+        ranked = _ordered(AgendaItem.objects.filter(id__in=candidates), query, SORT_RELEVANCE)
+        rows = page(ranked, offset, offset + limit)
+        if len(rows) == limit or len(candidates) < RANK_CANDIDATES:
+            return rows
+    start = max(offset, RANK_CANDIDATES)
+    stop = start + limit - len(rows)
+    if newest is not None:
+        return rows + by_id(newest[start:stop])
+    return rows + page(_newest(matched, stop, query), start, stop)
+
+
+def _newest(matched: QuerySet, n: int, query: ParsedQuery) -> QuerySet:
+    """Return ``matched`` newest first, restricted to a date window holding its ``n`` newest rows.
+
+    Sorting every match by date reads each match's row (22,700 rows, ~100 ms for a word in
+    2 % of 1M items). Windows from the newest meeting backwards, doubling until one holds
+    ``n`` matches, read only the matches inside it (the date index and the full-text index
+    combined); the ``n`` newest matches are all in that window, so the order is exact.
+    """
+    ordered = matched.order_by("-meeting_date", "-id")
+    # An exclusion ("budget -kommune") makes PostgreSQL recheck every row of a window
+    # against its tsvector: three windows took 790 ms at 1M items, where a walk down the
+    # date index stops after the first n matches.
+    windows = get_backend().DATE_WINDOWS and not query.excluded
+    span = _date_span() if windows else None
+    if span is None:
+        return ordered
+    first, last = span
+    width = max(1, (last - first).days // DATE_WINDOW_PARTS)
+    while True:
+        since = last - timedelta(days=width)
+        if since <= first:
+            return ordered
+        window = ordered.filter(meeting_date__gte=since)
+        if len(window.values_list("id", flat=True)[:n]) >= n:
+            return window
+        width *= 4
+
+
+def _date_span() -> tuple[date, date] | None:
+    dates = AgendaItem.objects.order_by("meeting_date").values_list("meeting_date", flat=True)
+    first, last = dates.first(), dates.last()
+    return (first, last) if first else None
+
+
+def _id_span() -> tuple[int, int]:
+    # Two single-ended reads: SQLite answers MIN and MAX from the b-tree's ends only when
+    # each stands alone (together they scanned an index: 7 ms at 100k items).
+    ids = AgendaItem.objects.order_by("id").values_list("id", flat=True)
+    return ids.first() or 0, ids.last() or 0
+
+
+FacetCounts = dict[str, Counter]
+
+
+def _facet_counts(rows: list[tuple]) -> FacetCounts:
+    columns = list(zip(*rows, strict=True))[:4] or [(), (), (), ()]
+    counts = dict(zip(("municipality", "committee", "year", "outcome"), map(Counter, columns), strict=True))
+    counts["year"] = Counter({int(year): n for year, n in counts["year"].items()})
+    counts["outcome"].pop("", None)
+    return counts
+
+
+def _archive_facet_counts() -> FacetCounts:
+    """Count the facets of the whole archive exactly, cached for a few minutes."""
+
+    def compute() -> FacetCounts:
+        base = AgendaItem.objects.order_by()
+        return {
+            "municipality": Counter(dict(base.values_list("municipality_id").annotate(n=Count("pk")))),
+            "committee": Counter(dict(base.values_list("committee_id").annotate(n=Count("pk")))),
+            "year": Counter(
+                dict(base.annotate(y=ExtractYear("meeting_date")).values_list("y").annotate(n=Count("pk")))
+            ),
+            "outcome": Counter(dict(base.exclude(outcome="").values_list("outcome").annotate(n=Count("pk")))),
+        }
+
+    low, high = _id_span()
+    key = f"minutes:search:archive-facets:{low}:{high}"
+    return cache.get_or_set(key, compute, ARCHIVE_FACETS_CACHE_SECONDS)
+
+
+def _sampled_facet_counts(matched: QuerySet, estimate: int | None = None) -> FacetCounts:
+    """Estimate facet counts from FACET_SAMPLE_WINDOWS evenly spaced id windows.
+
+    Ids grow with ingest, so the windows cover the whole archive (all years, all
+    municipalities) while reading only ~FACET_SAMPLE_ITEMS rows through the primary key;
+    each count is scaled up by the share of ids sampled and rounded to two digits.
+    """
+    low, high = _id_span()
+    total = high - low + 1
+    sample = FACET_SAMPLE_ITEMS
+    if estimate:
+        # Enough ids for ~FACET_SAMPLE_MATCHES matches: few for a word in most items.
+        sample = int(
+            min(
+                FACET_SAMPLE_ITEMS * 2.5, max(FACET_SAMPLE_ITEMS / 4, FACET_SAMPLE_MATCHES * total / estimate)
+            )
+        )
+    width = max(1, sample // FACET_SAMPLE_WINDOWS)
+    step = max(width, total // FACET_SAMPLE_WINDOWS)
+    windows = Q()
+    sampled = 0
+    for start in range(low, high + 1, step):
+        end = min(start + width - 1, high)
+        windows |= Q(id__range=(start, end))
+        sampled += end - start + 1
+    counts = _facet_counts(_probe(matched.filter(windows)))
+    scale = total / max(sampled, 1)
+    return {
+        name: Counter({value: _round2(n * scale) for value, n in counter.items()})
+        for name, counter in counts.items()
+    }
+
+
+def _round2(value: float) -> int:
+    """Round an estimate to two significant digits (12,345 → 12,000)."""
+    if value < 100:
+        return max(1, round(value))
+    digits = len(str(int(value))) - 2
+    return int(round(value, -digits))
 
 
 def word_matcher(query: ParsedQuery):
@@ -287,49 +514,58 @@ def _facet_url(params, name: str, value: str | None) -> str:
     return "?" + query.urlencode()
 
 
-def _facets(queryset: QuerySet, params) -> dict[str, list[FacetValue]]:
-    def build(name, rows, value_key, label_fn):
+def _facets(counts: FacetCounts, params) -> dict[str, list[FacetValue]]:
+    def build(name, entries):
         selected = set(params.getlist(name))
         values = []
-        for row in rows:
-            value = str(row[value_key])
+        for value, label, n in entries:
+            value = str(value)
             is_selected = value in selected
             values.append(
                 FacetValue(
                     value=value,
-                    label=label_fn(row),
-                    count=row["n"],
+                    label=label,
+                    count=n,
                     url=_facet_url(params, name, None if is_selected else value),
                     selected=is_selected,
                 )
             )
         return values
 
-    base = queryset.order_by()
-    municipalities = base.values("municipality__slug", "municipality__name").annotate(n=Count("pk"))
-    committees = base.values("committee_id", "committee__name", "municipality__name").annotate(n=Count("pk"))
-    years = base.annotate(y=ExtractYear("meeting_date")).values("y").annotate(n=Count("pk"))
-    outcomes = base.exclude(outcome="").values("outcome").annotate(n=Count("pk"))
+    munis = {
+        m.pk: m for m in Municipality.objects.filter(pk__in=list(counts["municipality"])).only("name", "slug")
+    }
+    municipality_rows = sorted(
+        ((munis[pk].slug, munis[pk].name, n) for pk, n in counts["municipality"].items() if pk in munis),
+        key=lambda r: (-r[2], r[1]),
+    )[:FACET_LIMIT]
+    committees = {
+        pk: (name, municipality)
+        for pk, name, municipality in Committee.objects.filter(pk__in=list(counts["committee"])).values_list(
+            "pk", "name", "municipality__name"
+        )
+    }
+    committee_rows = sorted(
+        (
+            (pk, f"{committees[pk][0]} ({committees[pk][1]})", n, committees[pk][0])
+            for pk, n in counts["committee"].items()
+            if pk in committees
+        ),
+        key=lambda r: (-r[2], r[3]),
+    )[:FACET_LIMIT]
     labels = dict(Outcome.choices)
     return {
-        "municipality": build(
-            "municipality",
-            sorted(municipalities, key=lambda r: (-r["n"], r["municipality__name"]))[:FACET_LIMIT],
-            "municipality__slug",
-            lambda r: r["municipality__name"],
+        "municipality": build("municipality", municipality_rows),
+        "committee": build("committee", [(pk, label, n) for pk, label, n, _ in committee_rows]),
+        "year": build(
+            "year", [(y, str(y), n) for y, n in sorted(counts["year"].items(), key=lambda r: -r[0])]
         ),
-        "committee": build(
-            "committee",
-            sorted(committees, key=lambda r: (-r["n"], r["committee__name"]))[:FACET_LIMIT],
-            "committee_id",
-            lambda r: f"{r['committee__name']} ({r['municipality__name']})",
-        ),
-        "year": build("year", sorted(years, key=lambda r: -r["y"]), "y", lambda r: str(r["y"])),
         "outcome": build(
             "outcome",
-            sorted(outcomes, key=lambda r: -r["n"]),
-            "outcome",
-            lambda r: str(labels.get(r["outcome"], r["outcome"])),
+            [
+                (o, str(labels.get(o, o)), n)
+                for o, n in sorted(counts["outcome"].items(), key=lambda r: (-r[1], r[0]))
+            ],
         ),
     }
 
