@@ -124,6 +124,7 @@ def test_citizen_finds_a_decision_and_follows_it_through_the_archive(browser, li
 
         # Its meeting, through the breadcrumb.
         page.locator("nav.breadcrumbs").get_by_role("link", name="14. august 2025").click()
+        page.wait_for_url(re.compile(r"/2025-08-14/$"))
         assert page.locator("h1").inner_text() == "Arbejdsmarkeds og Erhvervsudvalget, 14. august 2025"
         assert page.locator("nav.toc li").count() == 9
         assert page.locator("dl.meeting-header").inner_text().count("Dianalund Stuen") == 1
@@ -138,10 +139,12 @@ def test_citizen_finds_a_decision_and_follows_it_through_the_archive(browser, li
 
         # Its committee: a timeline by year and month with a chart drawn by the server.
         page.locator("nav.breadcrumbs").get_by_role("link", name="Arbejdsmarkeds og Erhvervsudvalget").click()
+        page.wait_for_url(re.compile(r"/arbejdsmarkeds-og-erhvervsudvalget/$"))
         assert page.locator("h1").inner_text().startswith("Arbejdsmarkeds og Erhvervsudvalget")
         assert page.locator("figure.activity svg rect").count() == 4
         assert page.locator("#year-h").inner_text() == "Møder i 2025"
         page.locator("nav.years").get_by_role("link", name=re.compile("^2023")).click()
+        page.wait_for_url(re.compile(r"year=2023"))
         assert page.locator("#year-h").inner_text() == "Møder i 2023"
         assert page.get_by_role("link", name="Torsdag 28. september 2023").is_visible()
         assert_fits(page, viewport)
@@ -150,9 +153,12 @@ def test_citizen_finds_a_decision_and_follows_it_through_the_archive(browser, li
         # Filter the committee by text, then follow an item to its case.
         page.get_by_label("Tekst i udvalgets punkter").fill("årshjul")
         page.get_by_role("button", name="Filtrér").click()
+        page.wait_for_url(re.compile(r"q=%C3%A5rshjul|q=årshjul"))
         assert page.locator("#year-h").inner_text() == "Møder i 2025 med punkter, der passer til filteret"
         page.locator("ol.item-glance a").filter(has_text="årshjul").first.click()
+        page.wait_for_url(re.compile(r"/punkt-\d+/$"))
         page.get_by_role("link", name="00.22.00-A21-3-23").first.click()
+        page.wait_for_url(re.compile(r"/sag/"))
         assert page.locator("h1").inner_text().startswith("Sag 00.22.00-A21-3-23")
         entries = page.locator("ol.case-timeline > li")
         assert entries.count() == 3
@@ -175,8 +181,9 @@ def test_language_switch_works_from_the_keyboard(browser, live_server, archive):
             if page.evaluate("document.activeElement.name") == "language":
                 break
         assert page.evaluate("document.activeElement.textContent.trim()") == "English"
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        # Wait for the POST and its redirect, not merely for the page already shown.
+        with page.expect_navigation(url=live_server.url + "/soroe-kommune/"):
+            page.keyboard.press("Enter")
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.url == live_server.url + "/soroe-kommune/"
         assert page.get_by_role("heading", name="Latest meetings").is_visible()
