@@ -117,6 +117,11 @@ class SearchResults:
         return self.start_index + len(self.hits) - 1 if self.hits else 0
 
     @property
+    def filters_active(self) -> bool:
+        """Tell whether a filter beyond the query and the sort order is set."""
+        return bool(set(self.filterset.form.changed_data) - {"q", "sort"})
+
+    @property
     def searched(self) -> bool:
         return not self.query.is_empty or bool(self.filterset.form.changed_data)
 

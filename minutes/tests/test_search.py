@@ -358,3 +358,11 @@ def test_backend_matches_the_database(archive):
     from minutes.search import get_backend
 
     assert get_backend().vendor == connection.vendor
+
+
+def test_search_page_has_one_search_box_and_folds_unused_filters(client, archive):
+    page = client.get("/search/", {"q": "budget"}).content.decode()
+    assert page.count('role="search"') == 1
+    assert '<details class="filters" >' in page
+    filtered = client.get("/search/", {"q": "budget", "date_from": "2024-01-01"}).content.decode()
+    assert '<details class="filters" open>' in filtered
