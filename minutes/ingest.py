@@ -216,23 +216,39 @@ def store_meeting(
     check_storable(result)
     saved_files: list = []
     try:
-        return _store(
-            result, document, municipality_name, inferred, user, label, note, released_at, saved_files
+        status, meeting = _write(
+            result,
+            document,
+            municipality_name,
+            user=user,
+            note=note,
+            released_at=released_at,
+            saved_files=saved_files,
         )
     except BaseException:
         # The transaction rolled back; remove files it wrote so nothing is left behind.
         for stored in saved_files:
             stored.storage.delete(stored.name)
         raise
+    return IngestResult(
+        label, status, meeting, municipality_name, inferred, result.warnings, items=len(parsed.items)
+    )
 
 
-def _store(
-    result, document, municipality_name, inferred, user, label, note, released_at, saved_files
-) -> IngestResult:
+def _write(
+    result: ParseResult,
+    document: SourceDocument,
+    municipality_name: str,
+    *,
+    user,
+    note: str,
+    released_at,
+    saved_files: list,
+) -> tuple[str, Meeting]:
+    """Create or update the meeting and everything below it, in one transaction."""
     parsed = result.meeting
     with transaction.atomic():
-        muni = get_municipality(municipality_name)
-        committee = _get_committee(muni, parsed.committee)
+        committee = _get_committee(get_municipality(municipality_name), parsed.committee)
         meeting = Meeting.objects.select_for_update().filter(committee=committee, start=parsed.start).first()
         if meeting is None and parsed.source_id:
             meeting = (
@@ -243,15 +259,7 @@ def _store(
         if meeting is not None and meeting.source_checksum == document.checksum:
             if released_at and meeting.released_at != released_at:
                 Meeting.objects.filter(pk=meeting.pk).update(released_at=released_at)
-            return IngestResult(
-                label,
-                UNCHANGED,
-                meeting,
-                municipality_name,
-                inferred,
-                result.warnings,
-                items=len(parsed.items),
-            )
+            return UNCHANGED, meeting
         status = CREATED if meeting is None else UPDATED
         if meeting is None:
             meeting = Meeting(committee=committee, url_key=_url_key(committee, parsed))
@@ -262,13 +270,11 @@ def _store(
             meeting.source_file.save(_file_name(document), ContentFile(document.data), save=False)
             saved_files.append(meeting.source_file)
         meeting.save()
-        changed_ids, _removed_ids = _store_items(meeting, parsed)
+        changed_ids = _store_items(meeting, parsed)
         saved_files.extend(_add_revision(meeting, document, user=user, note=note))
         search.index_items(changed_ids)
         search_state.note_indexed()
-    return IngestResult(
-        label, status, meeting, municipality_name, inferred, result.warnings, items=len(parsed.items)
-    )
+    return status, meeting
 
 
 def check_storable(result: ParseResult) -> None:
@@ -378,8 +384,12 @@ def _fill_meeting(
     ]
 
 
-def _store_items(meeting: Meeting, parsed: ParsedMeeting) -> tuple[list[int], list[int]]:
-    """Update items in place by their number; return (changed ids, removed ids)."""
+def _store_items(meeting: Meeting, parsed: ParsedMeeting) -> list[int]:
+    """Update items in place by their number; return the ids written.
+
+    Items that are no longer in the referat are deleted; the search index drops them with
+    the row (SQLite trigger, PostgreSQL generated column).
+    """
     existing = {item.number: item for item in meeting.items.all()}
     wanted = {item.number for item in parsed.items}
     removed = [item.pk for number, item in existing.items() if number not in wanted]
@@ -395,7 +405,7 @@ def _store_items(meeting: Meeting, parsed: ParsedMeeting) -> tuple[list[int], li
         _store_attachments(item, parsed_item)
         _refresh_attachment_text(item)
         changed.append(item.pk)
-    return changed, removed
+    return changed
 
 
 def _shifted_position() -> F:
