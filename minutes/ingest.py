@@ -398,12 +398,23 @@ def _store_items(meeting: Meeting, parsed: ParsedMeeting) -> list[int]:
     AgendaItem.objects.filter(meeting=meeting).update(position=_shifted_position())
     changed: list[int] = []
     for parsed_item in parsed.items:
-        item = existing.get(parsed_item.number) or AgendaItem(meeting=meeting, number=parsed_item.number)
-        _fill_item(item, meeting, parsed_item)
-        item.save()
-        _store_decisions(item, parsed_item)
-        _store_attachments(item, parsed_item)
-        _refresh_attachment_text(item)
+        item = existing.get(parsed_item.number)
+        if item is None:
+            # A new item has no decisions or attachments to reconcile, and no attachment
+            # text yet: write it with its compound parts in one go.
+            item = AgendaItem(meeting=meeting, number=parsed_item.number)
+            _fill_item(item, meeting, parsed_item)
+            item.search_parts = search.compound_parts(item)
+            item.save()
+            _create_decisions(item, parsed_item)
+            Attachment.objects.bulk_create(_new_attachments(item, parsed_item))
+        else:
+            _fill_item(item, meeting, parsed_item)
+            item.save()
+            item.decisions.all().delete()
+            _create_decisions(item, parsed_item)
+            _store_attachments(item, parsed_item)
+            _refresh_attachment_text(item)
         changed.append(item.pk)
     return changed
 
@@ -429,8 +440,7 @@ def _fill_item(item: AgendaItem, meeting: Meeting, parsed: ParsedItem) -> None:
     item.body_text = "\n\n".join(f"{s.heading}\n{s.text}" if s.heading else s.text for s in parsed.sections)
 
 
-def _store_decisions(item: AgendaItem, parsed: ParsedItem) -> None:
-    item.decisions.all().delete()
+def _create_decisions(item: AgendaItem, parsed: ParsedItem) -> None:
     Decision.objects.bulk_create(
         Decision(
             item=item,
@@ -447,6 +457,19 @@ def _store_decisions(item: AgendaItem, parsed: ParsedItem) -> None:
         )
         for position, d in enumerate(parsed.decisions, start=1)
     )
+
+
+def _new_attachments(item: AgendaItem, parsed: ParsedItem) -> list[Attachment]:
+    return [
+        Attachment(
+            item=item,
+            position=position,
+            title=attachment.title[:500],
+            source_id=attachment.source_id,
+            url=attachment.url,
+        )
+        for position, attachment in enumerate(parsed.attachments, start=1)
+    ]
 
 
 def _store_attachments(item: AgendaItem, parsed: ParsedItem) -> None:
