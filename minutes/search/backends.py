@@ -91,6 +91,16 @@ class SearchBackend(ABC):
     def clear(self) -> None:
         """Empty the index (before a rebuild)."""
 
+    @classmethod
+    def _best_per_item(cls, rows) -> dict[int, RawSnippet]:
+        """Pick each item's best passage from rows of (id, *one snippet per SNIPPET_FIELDS)."""
+        result = {}
+        for item_id, *texts in rows:
+            best = cls._best(dict(zip(SNIPPET_FIELDS, texts, strict=True)))
+            if best:
+                result[item_id] = best
+        return result
+
     @staticmethod
     def _best(candidates: dict[str, str]) -> RawSnippet | None:
         scored = [
@@ -213,12 +223,7 @@ class PostgresBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        result = {}
-        for item_id, *texts in rows:
-            best = self._best(dict(zip(SNIPPET_FIELDS, texts, strict=True)))
-            if best:
-                result[item_id] = best
-        return result
+        return self._best_per_item(rows)
 
     def index_items(self, item_ids: Iterable[int]) -> None:
         # The tsvector is a generated column: PostgreSQL keeps it current on every write.
@@ -300,12 +305,7 @@ class SqliteBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        result = {}
-        for item_id, *texts in rows:
-            best = self._best(dict(zip(SNIPPET_FIELDS, texts, strict=True)))
-            if best:
-                result[item_id] = best
-        return result
+        return self._best_per_item(rows)
 
     def index_items(self, item_ids: Iterable[int]) -> None:
         ids = list(item_ids)

@@ -53,6 +53,7 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
+from minutes.parsing.dates import find_date
 from minutes.parsing.decisions import build_decision
 from minutes.parsing.headings import classify_heading
 from minutes.parsing.types import (
@@ -224,16 +225,6 @@ def same_body(first: str, second: str) -> bool:
     a, b = sorted((_body_key(first), _body_key(second)), key=len)
     # Danish definite forms add a suffix: Byråd -> Byrådet, Økonomiudvalg -> Økonomiudvalget.
     return bool(a) and b.startswith(a) and b[len(a) :] in ("", "et", "en", "e")
-
-
-def _parse_dmy(text: str) -> date | None:
-    day, month, year = (int(part) for part in re.split(r"[-./]", text))
-    if year < 100:
-        year += 2000
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 # --- HTML to text -----------------------------------------------------------------
@@ -566,7 +557,7 @@ def _heading_decision(heading: str, text: str, context: _ItemContext) -> ParsedD
     body = match["body"].strip(" ,")
     decided_on: date | None = None
     if match["date"]:
-        decided_on = _parse_dmy(match["date"])
+        decided_on = find_date(match["date"])
         if decided_on is None:
             context.warn(
                 "bad_decision_date",
@@ -597,7 +588,7 @@ def _case_flow_decisions(section: _RawSection, context: _ItemContext) -> list[Pa
         assert match  # markers were filtered by this pattern above
         text = "\n".join(lines).strip("\n")
         if text:
-            decisions.append(_decision(text, match["body"], _parse_dmy(match["date"]), context))
+            decisions.append(_decision(text, match["body"], find_date(match["date"]), context))
     return decisions
 
 
