@@ -2,17 +2,15 @@
 
 PostgreSQL: a stored, weighted ``tsvector`` generated column (``search_vector``; title A,
 decision B, body and attachments C, compound parts D) with a GIN index, matched with
-``websearch_to_tsquery('danish', …)``, ranked with ``ts_rank_cd``, snippets from
-``ts_headline`` for the rows on the page only.
+``websearch_to_tsquery('danish', …)``, ranked with ``ts_rank_cd``.
 
 SQLite: an FTS5 table (``minutes_item_fts``) whose index holds Snowball stems computed in
 Python (the same algorithm PostgreSQL's ``danish`` configuration uses), one stem per
-word, so its token positions line up with the original text. Its content table is the
-item table itself, so ``snippet()`` cuts passages from the original words. The stemmed
-rows live in ``minutes_searchdoc``; triggers copy them into FTS5 and remove them again.
-Ranked with ``bm25`` with column weights.
+word. The stemmed rows live in ``minutes_searchdoc``; triggers copy them into FTS5 and
+remove them again. Ranked with ``bm25`` with column weights.
 
-Both are created by migration 0002 and read the same ``ParsedQuery``.
+Both are created by migration 0002 and read the same ``ParsedQuery``. Snippets and
+highlighting are the same Python code for both (``minutes.search.snippets``).
 
 Ranking has two tiers on both: items that match the query with their own words (stemmed)
 come before items that match only through compound parts ("reform" in
@@ -22,8 +20,7 @@ come before items that match only through compound parts ("reform" in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
@@ -32,26 +29,9 @@ from django.db.models.expressions import RawSQL
 from minutes.search.query import ParsedQuery
 from minutes.textanalysis.stemming import stem, tokenize
 
-# Markers put around matches by the engines; replaced by <mark> after HTML escaping.
-MARK_START = "\ue000"
-MARK_END = "\ue001"
-
-# Columns that carry text a snippet can be cut from, in order of preference on ties.
-SNIPPET_FIELDS = ("body_text", "decision_text", "attachment_text")
-
 # FTS5 column order and bm25 weights: a title or decision match outweighs the body.
 FTS_COLUMNS = ("title", "decision_text", "body_text", "attachment_text", "search_parts")
 BM25_WEIGHTS = (10.0, 5.0, 1.0, 0.5, 0.3)
-
-SNIPPET_WORDS = 28
-
-
-@dataclass(frozen=True)
-class RawSnippet:
-    """A passage with engine markers (not yet escaped) and the field it came from."""
-
-    text: str
-    field: str
 
 
 class SearchBackend(ABC):
@@ -71,10 +51,6 @@ class SearchBackend(ABC):
     def rank(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
         """Annotate ``search_rank`` (higher is better) on an already matched queryset."""
 
-    @abstractmethod
-    def snippets(self, item_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawSnippet]:
-        """Return the best passage of each item for ``query`` (rows on one page only)."""
-
     def prepare_search(self, query: ParsedQuery) -> None:
         """Tune the current transaction for the statements of one search (a no-op by default)."""
         return None
@@ -91,39 +67,6 @@ class SearchBackend(ABC):
     def clear(self) -> None:
         """Empty the index (before a rebuild)."""
 
-    @classmethod
-    def _best_per_item(cls, rows) -> dict[int, RawSnippet]:
-        """Pick each item's best passage from rows of (id, *one snippet per SNIPPET_FIELDS)."""
-        result = {}
-        for item_id, *texts in rows:
-            best = cls._best(dict(zip(SNIPPET_FIELDS, texts, strict=True)))
-            if best:
-                result[item_id] = best
-        return result
-
-    @staticmethod
-    def _best(candidates: dict[str, str]) -> RawSnippet | None:
-        scored = [
-            (len({w for w in _marked_words(text)}), -SNIPPET_FIELDS.index(name), name, text)
-            for name, text in candidates.items()
-            if text and MARK_START in text
-        ]
-        if not scored:
-            return None
-        _, _, name, text = max(scored)
-        return RawSnippet(text, name)
-
-
-def _marked_words(text: str) -> list[str]:
-    words, start = [], text.find(MARK_START)
-    while start != -1:
-        end = text.find(MARK_END, start)
-        if end == -1:
-            break
-        words.append(text[start + 1 : end].lower())
-        start = text.find(MARK_START, end)
-    return words
-
 
 # The query with every lexeme restricted to weights A-C, i.e. matching without compound
 # parts (weight D). tsquery has no operator for that, so the text form is rewritten:
@@ -137,10 +80,6 @@ EXACT_TSQUERY_SQL = (
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
     CONFIG = "danish"
-    HEADLINE_OPTIONS = (
-        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, ShortWord=2, "
-        'MaxFragments=2, FragmentDelimiter=" … "'
-    )
 
     def prepare_search(self, query: ParsedQuery) -> None:
         # The planner prices ``@@`` on a sequential scan as cheap, but every row it tests
@@ -199,32 +138,6 @@ class PostgresBackend(SearchBackend):
         )
         return queryset.annotate(search_tier=exact, search_rank=rank)
 
-    def snippets(self, item_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawSnippet]:
-        if not item_ids or not query.has_positive:
-            return {}
-        # ts_headline parses the whole text: skip the empty columns (most items have no
-        # attachment text) instead of parsing an empty string three times per row.
-        columns = ", ".join(
-            f"CASE WHEN {name} <> '' THEN ts_headline(%(config)s::regconfig, {name}, q.query, %(options)s) "
-            "ELSE '' END"
-            for name in SNIPPET_FIELDS
-        )
-        sql = (
-            f"SELECT i.id, {columns} FROM minutes_agendaitem i, "
-            "(SELECT websearch_to_tsquery(%(config)s::regconfig, %(query)s) AS query) q "
-            "WHERE i.id = ANY(%(ids)s)"
-        )
-        params = {
-            "config": self.CONFIG,
-            "query": query.websearch(),
-            "options": self.HEADLINE_OPTIONS,
-            "ids": list(item_ids),
-        }
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return self._best_per_item(rows)
-
     def index_items(self, item_ids: Iterable[int]) -> None:
         # The tsvector is a generated column: PostgreSQL keeps it current on every write.
         return None
@@ -241,8 +154,8 @@ def _unranked(queryset: QuerySet) -> QuerySet:
 def fts_text(text: str) -> str:
     """Return ``text`` as FTS5 should index it: one Snowball stem per word, in order.
 
-    One stem per token keeps FTS5's token positions equal to the original text's, so
-    ``snippet()`` (which reads the original from the content table) marks the right words.
+    One stem per token keeps FTS5's token positions equal to the original text's, so a
+    phrase matches the words as they stand.
     """
     return " ".join(stem(token) for token in tokenize(text))
 
@@ -285,27 +198,6 @@ class SqliteBackend(SearchBackend):
             params=[query.fts5()],
             select={"search_rank": f"-{self._bm25()}"},
         )
-
-    def snippets(self, item_ids: Sequence[int], query: ParsedQuery) -> dict[int, RawSnippet]:
-        if not item_ids or not query.has_positive:
-            return {}
-        columns = ", ".join(
-            f"snippet(minutes_item_fts, {FTS_COLUMNS.index(name)}, %s, %s, ' … ', {SNIPPET_WORDS})"
-            for name in SNIPPET_FIELDS
-        )
-        placeholders = ", ".join("%s" for _ in item_ids)
-        sql = (
-            f"SELECT rowid, {columns} FROM minutes_item_fts "
-            f"WHERE minutes_item_fts MATCH %s AND rowid IN ({placeholders})"
-        )
-        params: list = []
-        for _ in SNIPPET_FIELDS:
-            params += [MARK_START, MARK_END]
-        params += [query.fts5(), *item_ids]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return self._best_per_item(rows)
 
     def index_items(self, item_ids: Iterable[int]) -> None:
         ids = list(item_ids)
