@@ -88,11 +88,14 @@ class PostgresBackend(SearchBackend):
         # work_mem keeps that bitmap exact (a lossy one rechecks, i.e. detoasts, every row),
         # and JIT only adds compile time to statements that stop at a LIMIT.
         # See docs/performance.md. SET LOCAL ends with the search's transaction.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("SET LOCAL jit = off")
-            if query.has_positive:
-                cursor.execute("SET LOCAL enable_seqscan = off")
+        settings = {"work_mem": "64MB", "jit": "off"}
+        if query.has_positive:
+            settings["enable_seqscan"] = "off"
+        with connection.cursor() as cursor:  # one round trip: set_config(..., true) is SET LOCAL
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
+                [value for pair in settings.items() for value in pair],
+            )
 
     def estimate(self, queryset: QuerySet) -> int | None:
         # PostgreSQL's tsvector statistics (most common lexemes) make this close for the
