@@ -42,6 +42,9 @@ class SearchBackend(ABC):
     YEAR_SQL = "CAST(EXTRACT(YEAR FROM {column}) AS integer)"
     # Whether newest-first reads should look in growing date windows (see service._newest).
     DATE_WINDOWS = True
+    # Every n-th item for which the backend keeps a full-text index of its own (a fixed
+    # sample for estimates, see ``sample``); empty when it keeps none.
+    SAMPLE_MODULI: tuple[int, ...] = ()
 
     @abstractmethod
     def match(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
@@ -58,6 +61,10 @@ class SearchBackend(ABC):
     def estimate(self, queryset: QuerySet) -> int | None:
         """Return the planner's estimate of the rows of ``queryset``, or None if unknown."""
         return None
+
+    def sample(self, queryset: QuerySet, modulus: int) -> QuerySet:
+        """Restrict a matched ``queryset`` to every ``modulus``-th item (one of SAMPLE_MODULI)."""
+        raise NotImplementedError
 
     @abstractmethod
     def index_items(self, item_ids: Iterable[int]) -> None:
@@ -80,6 +87,8 @@ EXACT_TSQUERY_SQL = (
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
     CONFIG = "danish"
+    # Partial GIN indexes of migration 0006: 21 MB and 3 MB at 1M items.
+    SAMPLE_MODULI = (64, 512)
 
     def prepare_search(self, query: ParsedQuery) -> None:
         # The planner prices ``@@`` on a sequential scan as cheap, but every row it tests
@@ -109,6 +118,13 @@ class PostgresBackend(SearchBackend):
 
             plan = json.loads(plan)
         return int(plan[0]["Plan"]["Plan Rows"])
+
+    def sample(self, queryset: QuerySet, modulus: int) -> QuerySet:
+        if modulus not in self.SAMPLE_MODULI:
+            raise ValueError(f"no sample index for every {modulus}th item")
+        # The predicate must read exactly as the partial index's for the planner to use it.
+        predicate = RawSQL(f"minutes_agendaitem.id %% {int(modulus)} = 0", [], output_field=BooleanField())
+        return queryset.filter(predicate)
 
     def _tsquery(self, text: str) -> RawSQL:
         return RawSQL("websearch_to_tsquery(%s::regconfig, %s)", [self.CONFIG, text])
