@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -306,7 +307,8 @@ def _page_rows(
 
     def by_id(ids: list[int]) -> list[AgendaItem]:
         rows = (
-            AgendaItem.objects.filter(id__in=ids)
+            get_backend()
+            .with_ids(AgendaItem.objects.all(), ids)
             .select_related("meeting", "committee", "municipality")
             .defer(*_HIT_DEFERRED)
         )
@@ -335,7 +337,7 @@ def _page_rows(
             if newest is not None
             else _newest(matched, RANK_CANDIDATES, query, windows)
         )
-        ranked = _ordered(AgendaItem.objects.filter(id__in=candidates), query, SORT_RELEVANCE)
+        ranked = _ordered(get_backend().with_ids(AgendaItem.objects.all(), candidates), query, SORT_RELEVANCE)
         rows = page(ranked, offset, offset + limit)
         if len(rows) == limit or len(candidates) < RANK_CANDIDATES:
             return rows
@@ -552,14 +554,22 @@ def _matching_attachment(item: AgendaItem, snippet: str) -> str:
     return ""
 
 
-def _facet_url(params, name: str, value: str | None) -> str:
-    query = params.copy()
-    query.pop("page", None)
-    if value is None:
-        query.pop(name, None)
-    else:
-        query.setlist(name, [value])
-    return "?" + query.urlencode()
+def _facet_urls(params, name: str):
+    """Return a function: facet value -> the URL that selects it (or, for None, removes ``name``).
+
+    The rest of the query string is encoded once per facet, not once per value: a page
+    shows ~60 facet values.
+    """
+    rest = params.copy()
+    rest.pop("page", None)
+    rest.pop(name, None)
+    encoded = rest.urlencode()
+    prefix = "?" + encoded + ("&" if encoded else "")
+
+    def url(value: str | None) -> str:
+        return "?" + encoded if value is None else prefix + urlencode({name: value})
+
+    return url
 
 
 # Facet labels per process: (slug, name) of municipalities, (name, municipality) of
@@ -597,6 +607,7 @@ def _forget_labels(sender, **kwargs) -> None:
 def _facets(counts: FacetCounts, params) -> dict[str, list[FacetValue]]:
     def build(name, entries):
         selected = set(params.getlist(name))
+        facet_url = _facet_urls(params, name)
         values = []
         for value, label, n in entries:
             value = str(value)
@@ -606,7 +617,7 @@ def _facets(counts: FacetCounts, params) -> dict[str, list[FacetValue]]:
                     value=value,
                     label=label,
                     count=n,
-                    url=_facet_url(params, name, None if is_selected else value),
+                    url=facet_url(None if is_selected else value),
                     selected=is_selected,
                 )
             )
