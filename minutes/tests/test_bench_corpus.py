@@ -123,3 +123,33 @@ def test_two_stage_order_is_the_same_with_and_without_the_probe(model, monkeypat
         by_date += [h.item.pk for h in service.run(QueryDict(f"q=kommune&sort=newest&page={page}")).hits]
     assert set(relevance[:30]) == set(newest[:30]) and relevance[30:] == newest[30:]
     assert by_date == newest
+
+
+@pytest.mark.django_db
+def test_thousands_of_matches_are_counted_from_the_sample_and_say_so(client, model, monkeypatch):
+    """PostgreSQL estimates large counts from its sample index instead of reading every match."""
+    from django.db import connection
+    from django.http import QueryDict
+
+    from minutes.search import service
+
+    if not service.get_backend().SAMPLE_MODULI:
+        pytest.skip(f"{connection.vendor} keeps no sample index: its counts are always exact")
+    load(model, items=1300, seed=8, batch=500)
+    # Lowered thresholds: "thousands" here are a few hundred of 1,300 items.
+    monkeypatch.setattr(service, "APPROX_COUNT_MIN", 200)
+    monkeypatch.setattr(service, "COUNT_CAP", 5_000)
+    word = "kommune"
+    exact = service.get_backend().match(AgendaItem.objects.all(), service.parse_query(word)).count()
+    results = service.run(QueryDict(f"q={word}"))
+    assert results.count_approximate and not results.count_capped and results.facets_approximate
+    assert abs(results.count - exact) < exact * 0.35, (results.count, exact)
+    assert results.count % 10 == 0  # rounded to two digits, as an estimate should be
+    assert len(results.hits) == 20
+    page = client.get("/search/", {"q": word}).content.decode()
+    assert f"Ca. {results.count:,} resultater".replace(",", ".") in page
+    payload = client.get("/api/search", {"q": word}).json()
+    assert payload["count_approximate"] is True and payload["count"] == results.count
+    # Few matches are still counted exactly.
+    rare = service.run(QueryDict("q=ponyridning"))
+    assert not rare.count_approximate
