@@ -39,7 +39,8 @@ def render(result: dict) -> str:
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
     peers = result.get("peers") or {}
     for name, s in (result.get("search") or {}).items():
-        count = f"{'> ' if s.get('count_capped') else ''}{s.get('count', 0):,}"
+        prefix = "> " if s.get("count_capped") else "ca. " if s.get("count_approximate") else ""
+        count = f"{prefix}{s.get('count', 0):,}"
         if s.get("facets_approximate"):
             count += " ≈f"
         lines.append(

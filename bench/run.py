@@ -276,6 +276,7 @@ def search_latency(repeats: int) -> dict:
             "url": url,
             "count": results.count,
             "count_capped": results.count_capped,
+            "count_approximate": getattr(results, "count_approximate", False),
             "facets_approximate": getattr(results, "facets_approximate", False),
         }
     return out
@@ -596,7 +597,8 @@ def print_tables(result: dict) -> None:
         head = f"\n{'query class':28} {'matches':>9} {'p50':>8} {'p95':>8} {'p99':>8}"
         print(f"{head} | {'datasette p50':>13} {'×':>6} | {'naive p50':>9} {'×':>6}")
         for name, s in search.items():
-            count = f"{'>' if s.get('count_capped') else ''}{s.get('count', '')}"
+            mark = ">" if s.get("count_capped") else "~" if s.get("count_approximate") else ""
+            count = f"{mark}{s.get('count', '')}"
             d = ds.get(name, {})
             n = naive.get(name, {})
             dr = f"{d['p50'] / s['p50']:.1f}" if d and s["p50"] else ""
