@@ -222,7 +222,7 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         known = probe if probe is not None and not results.count_capped else None
         windows = _Windows(filterset.form.cleaned_data, estimate)
         rows = _page_rows(matched, query, sort, offset, per_page + 1, large, count, known, windows)
-        results.has_next = len(rows) > per_page
+        results.has_next = len(rows) > per_page and results.page < max_page
         rows = rows[:per_page]
         results.hits = _hits(rows, query)
         if probe is not None and not results.count_capped:

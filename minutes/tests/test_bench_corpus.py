@@ -153,3 +153,26 @@ def test_thousands_of_matches_are_counted_from_the_sample_and_say_so(client, mod
     # Few matches are still counted exactly.
     rare = service.run(QueryDict("q=ponyridning"))
     assert not rare.count_approximate
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filters", ["year=2015", "date_from=2010-01-01&date_to=2013-06-30", "year=2024&date_from=2024-06-01"]
+)
+def test_newest_first_within_date_filters_is_exact_on_the_large_path(model, monkeypatch, filters):
+    """Date windows start from the filters' dates; the order must still be exactly by date."""
+    from django.http import QueryDict
+
+    from minutes.filters import AgendaItemFilter
+    from minutes.search import service
+
+    load(model, items=400, seed=6, batch=200)
+    monkeypatch.setattr(service, "COUNT_CAP", 3)  # every result set here is "large"
+    monkeypatch.setattr(service, "APPROX_COUNT_MIN", 1)
+    params = QueryDict(f"q=kommune&sort=newest&{filters}")
+    expected_qs = AgendaItemFilter(params, queryset=AgendaItem.objects.all()).qs
+    matched = service.get_backend().match(expected_qs, service.parse_query("kommune"))
+    expected = list(matched.order_by("-meeting_date", "-id").values_list("id", flat=True))
+    assert expected, "the filters should leave some matches"
+    results = service.run(params, per_page=100)  # one page holds them all
+    assert [hit.item.pk for hit in results.hits] == expected
