@@ -67,34 +67,31 @@ def main() -> None:
         statements += 1
         return execute(sql, params, many, context)
 
-    count_done = items = 0
-    cpu_started = time.process_time()
-    children_started = _children_cpu()
-    started = time.perf_counter()
-    first = None
+    done = items = 0
+    started, cpu_started, children_started = time.perf_counter(), time.process_time(), _children_cpu()
     with connection.execute_wrapper(count):
         for result in ingest_files(sources, jobs=args.jobs):
             if result.status != CREATED:
                 raise SystemExit(f"{result.name}: {result.status} {result.error}")
-            count_done += 1
+            done += 1
             items += result.items
-            last = time.perf_counter()
-            if first is None:
-                first, first_items = last, result.items
-    # The whole run includes stopping the workers; the steady rate ends at the last referat.
-    ended = time.perf_counter()
-    elapsed, steady = ended - started, last - first
-    # CPU per referat in this process (the writer) and in the workers, which have exited by now
-    # (the database server's own work is in neither).
-    writer_cpu = (time.process_time() - cpu_started) / count_done * 1000
-    workers_cpu = (_children_cpu() - children_started) / count_done * 1000
+            last, cpu_last = time.perf_counter(), time.process_time()
+            if done == 1:
+                first, cpu_first, first_items = last, cpu_last, result.items
+    # The whole run includes stopping the workers; the steady part runs from the first stored
+    # referat to the last. The workers' CPU time is known once they have exited, for the whole run.
+    elapsed = time.perf_counter() - started
+    writer_cpu = (time.process_time() - cpu_started) / done * 1000
+    workers_cpu = (_children_cpu() - children_started) / done * 1000
+    steady, steady_cpu = last - first, (cpu_last - cpu_first) / (done - 1) * 1000
     print(
-        f"{connection.vendor}, --jobs {args.jobs}: {count_done} referater ({items} items) in {elapsed:.2f} s "
-        f"= {count_done / elapsed:.1f} referater/s, {items / elapsed:.0f} items/s; "
-        f"from the first stored to the last: {(count_done - 1) / steady:.1f} referater/s, "
-        f"{(items - first_items) / steady:.0f} items/s (first after {first - started:.2f} s); "
-        f"{statements / count_done:.0f} statements per referat; CPU per referat: "
-        f"{writer_cpu:.1f} ms here, {workers_cpu:.1f} ms in workers"
+        f"{connection.vendor}, --jobs {args.jobs}: {done} referater, {items} items, "
+        f"{statements / done:.0f} statements per referat\n"
+        f"  whole run: {elapsed:.2f} s = {done / elapsed:.1f} referater/s, {items / elapsed:.0f} items/s "
+        f"(first stored after {first - started:.2f} s); CPU per referat {writer_cpu:.1f} ms here, "
+        f"{workers_cpu:.1f} ms in workers\n"
+        f"  first to last stored: {(done - 1) / steady:.1f} referater/s, "
+        f"{(items - first_items) / steady:.0f} items/s; CPU per referat {steady_cpu:.1f} ms here"
     )
 
 

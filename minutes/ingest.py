@@ -1,17 +1,19 @@
 """The one writer: turn parsed referater into rows, one transaction per document.
 
 Sources (text, Markdown, PDF, FirstAgenda JSON) are read into ``ParseResult`` first
-(``minutes.parsing`` / ``minutes.sources``); ``store_meeting`` writes that result keyed
-by natural keys, so that a re-run creates nothing new, a corrected version updates the
-meeting in place (same URLs), and a failure leaves nothing behind.
+(``minutes.prepare``, with ``minutes.parsing`` / ``minutes.sources``); ``store_meeting`` writes
+that result keyed by natural keys, so that a re-run creates nothing new, a corrected version
+updates the meeting in place (same URLs), and a failure leaves nothing behind.
+
+``ingest_files`` does both for many files: reading and parsing in worker processes when asked
+(``jobs``), writing here, one meeting at a time and in input order.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +32,6 @@ from minutes.models import (
     MeetingRevision,
     Municipality,
 )
-from minutes.parsing import parse_referat
 from minutes.parsing.types import (
     Notice,
     ParsedItem,
@@ -39,9 +40,43 @@ from minutes.parsing.types import (
     ReferatError,
     gettext_noop,
 )
+from minutes.prepare import (
+    PreparedDocument,
+    SourceDocument,
+    SourceFile,
+    decode_text,
+    item_texts,
+    parse_source,
+    prepare_bytes,
+    prepare_file,
+    prepare_files,
+    read_source,
+)
 from minutes.sandbox import extract_pdf_text_sandboxed
 from minutes.search import state as search_state
 from minutes.text import danish_slugify
+
+__all__ = [
+    "CREATED",
+    "FAILED",
+    "UNCHANGED",
+    "UPDATED",
+    "IngestResult",
+    "SourceDocument",
+    "SourceFile",
+    "attach_file",
+    "check_storable",
+    "decode_text",
+    "get_municipality",
+    "ingest_bytes",
+    "ingest_files",
+    "ingest_path",
+    "iter_source_paths",
+    "parse_source",
+    "read_source",
+    "store_meeting",
+    "store_prepared",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,21 +89,6 @@ FAILED = "failed"
 
 
 @dataclass(frozen=True)
-class SourceDocument:
-    """A referat as read from a file or an upload, before parsing."""
-
-    name: str
-    text: str  # what the parser reads: plain/Markdown text, PDF text, or JSON text
-    source_format: str  # "text", "markdown", "pdf", "firstagenda"
-    data: bytes | None = None  # the original file, kept for PDFs
-    source_url: str = ""
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
 class IngestResult:
     name: str
     status: str
@@ -78,69 +98,6 @@ class IngestResult:
     warnings: tuple[Notice, ...] = ()
     error: Notice | None = None
     items: int = 0
-
-
-def decode_text(data: bytes, name: str) -> str:
-    """Decode a text referat: UTF-8 (with or without BOM), else Windows-1252."""
-    if not data.strip():
-        raise ReferatError("empty", gettext_noop("Filen {name} er tom."), name=name)
-    if b"\x00" in data[:4096]:
-        raise ReferatError(
-            "not_text",
-            gettext_noop("Filen {name} er ikke en tekstfil (den indeholder binære data)."),
-            name=name,
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older Danish exports are Windows-1252; it decodes any byte, so check the
-        # result for control characters that real text never holds.
-        text = data.decode("cp1252", errors="replace")
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-        if controls > len(text) // 100 or text.count("\ufffd") > len(text) // 100:
-            raise ReferatError(
-                "not_text",
-                gettext_noop("Filen {name} kunne ikke læses som tekst."),
-                name=name,
-            ) from None
-        return text
-
-
-def read_source(name: str, data: bytes, *, source_url: str = "") -> SourceDocument:
-    """Read an uploaded or stored file into a SourceDocument by its type."""
-    suffix = Path(name).suffix.lower()
-    if data[:5] == b"%PDF-" or suffix == ".pdf":
-        text = extract_pdf_text_sandboxed(data)
-        return SourceDocument(name, text, "pdf", data=data, source_url=source_url)
-    if suffix == ".json":
-        return SourceDocument(name, decode_text(data, name), "firstagenda", source_url=source_url)
-    if suffix in (".txt", ".md", ""):
-        text = decode_text(data, name)
-        return SourceDocument(name, text, "markdown" if suffix == ".md" else "text")
-    raise ReferatError(
-        "unsupported_type",
-        gettext_noop("Filtypen {suffix} understøttes ikke; brug .txt, .md, .pdf eller .json."),
-        suffix=suffix,
-    )
-
-
-def parse_source(document: SourceDocument, *, municipality: str | None = None) -> ParseResult:
-    """Parse a SourceDocument with the reader for its format."""
-    if document.source_format == "firstagenda":
-        from minutes.sources.firstagenda import map_meeting
-
-        try:
-            data = json.loads(document.text)
-        except json.JSONDecodeError as exc:
-            raise ReferatError(
-                "bad_json",
-                gettext_noop("Filen {name} er ikke gyldig JSON: {error}"),
-                name=document.name,
-                error=str(exc),
-            ) from None
-        return map_meeting(data, municipality=municipality or "", source_url=document.source_url)
-    fmt = "pdf" if document.source_format == "pdf" else None
-    return parse_referat(document.text, source_format=fmt, municipality=municipality)
 
 
 def iter_source_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -159,12 +116,7 @@ def iter_source_paths(paths: Iterable[Path]) -> Iterator[Path]:
 
 def ingest_path(path: Path, *, municipality: str | None = None, user=None) -> IngestResult:
     """Read, parse and store one file; never raise for bad input, report it instead."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        notice = Notice("unreadable", gettext_noop("Filen kunne ikke læses: {error}"), {"error": str(exc)})
-        return IngestResult(str(path), FAILED, error=notice)
-    return ingest_bytes(path.name, data, municipality=municipality, user=user, label=str(path))
+    return store_prepared(prepare_file(SourceFile(path, municipality)), municipality=municipality, user=user)
 
 
 def ingest_bytes(
@@ -177,11 +129,42 @@ def ingest_bytes(
     source_url: str = "",
 ) -> IngestResult:
     """Read, parse and store one document given as bytes."""
-    label = label or name
+    prepared = prepare_bytes(name, data, municipality=municipality, source_url=source_url, label=label)
+    return store_prepared(prepared, municipality=municipality, user=user)
+
+
+def ingest_files(sources: Iterable[SourceFile], *, jobs: int = 1) -> Iterator[IngestResult]:
+    """Read, parse and store files, yielding each one's result in input order.
+
+    With ``jobs`` > 1, that many worker processes read and parse ahead (``prepare_files``)
+    while this process stores one meeting after the other, each in its own transaction, as
+    with one job. A file that fails stores nothing and does not stop the others.
+    """
+    sources = list(sources)
+    prepared_files = prepare_files(sources, jobs=jobs)
     try:
-        document = read_source(name, data, source_url=source_url)
-        result = parse_source(document, municipality=municipality)
-        return store_meeting(result, document=document, municipality=municipality, user=user, label=label)
+        for source, prepared in zip(sources, prepared_files, strict=True):
+            yield store_prepared(prepared, municipality=source.municipality)
+    finally:
+        prepared_files.close()  # stops the workers when the caller stops early
+
+
+def store_prepared(prepared: PreparedDocument, *, municipality: str | None = None, user=None) -> IngestResult:
+    """Store a prepared document; never raise for bad input, report it instead."""
+    label = prepared.label
+    if prepared.error is not None:
+        if prepared.failure:
+            logger.error("ingest of %s failed:\n%s", label, prepared.failure)
+        return IngestResult(label, FAILED, error=prepared.error)
+    try:
+        return store_meeting(
+            prepared.result,
+            document=prepared.document,
+            municipality=municipality,
+            user=user,
+            label=label,
+            search_parts=prepared.search_parts,
+        )
     except ReferatError as exc:
         return IngestResult(label, FAILED, error=exc.notice)
     except Exception as exc:
@@ -203,8 +186,13 @@ def store_meeting(
     label: str = "",
     note: str = "",
     released_at=None,
+    search_parts: Sequence[str] | None = None,
 ) -> IngestResult:
-    """Write one parsed meeting in one transaction; update in place when it exists."""
+    """Write one parsed meeting in one transaction; update in place when it exists.
+
+    ``search_parts``, when given, are the compound parts of each item as a new item, computed
+    ahead (``minutes.prepare``); otherwise they are computed here for the items created.
+    """
     parsed = result.meeting
     municipality_name = (municipality or parsed.municipality or "").strip()
     inferred = not municipality and bool(municipality_name)
@@ -224,6 +212,7 @@ def store_meeting(
             note=note,
             released_at=released_at,
             saved_files=saved_files,
+            search_parts=search_parts,
         )
     except BaseException:
         # The transaction rolled back; remove files it wrote so nothing is left behind.
@@ -244,6 +233,7 @@ def _write(
     note: str,
     released_at,
     saved_files: list,
+    search_parts: Sequence[str] | None,
 ) -> tuple[str, Meeting]:
     """Create or update the meeting and everything below it, in one transaction."""
     parsed = result.meeting
@@ -270,8 +260,11 @@ def _write(
             meeting.source_file.save(_file_name(document), ContentFile(document.data), save=False)
             saved_files.append(meeting.source_file)
         meeting.save()
-        changed_ids = _store_items(meeting, parsed)
-        saved_files.extend(_add_revision(meeting, document, user=user, note=note))
+        if status == CREATED:
+            changed_ids = _create_items(meeting, parsed.items, search_parts)
+        else:
+            changed_ids = _store_items(meeting, parsed, search_parts)
+        saved_files.extend(_add_revision(meeting, document, user=user, note=note, first=status == CREATED))
         search.index_items(changed_ids)
         search_state.note_indexed()
     return status, meeting
@@ -384,8 +377,36 @@ def _fill_meeting(
     ]
 
 
-def _store_items(meeting: Meeting, parsed: ParsedMeeting) -> list[int]:
-    """Update items in place by their number; return the ids written.
+def _create_items(
+    meeting: Meeting, parsed_items: Sequence[ParsedItem], search_parts: Sequence[str] | None
+) -> list[int]:
+    """Write the items of a new meeting; return their ids.
+
+    New items have no decisions or attachments to reconcile, and no attachment text yet: the
+    items, their decisions and their attachments are written in one statement each (not one
+    per item), each item with its compound parts.
+    """
+    items = [
+        _new_item(meeting, parsed_item, index, search_parts) for index, parsed_item in enumerate(parsed_items)
+    ]
+    AgendaItem.objects.bulk_create(items)
+    pairs = list(zip(items, parsed_items, strict=True))
+    Decision.objects.bulk_create([decision for pair in pairs for decision in _new_decisions(*pair)])
+    Attachment.objects.bulk_create([attachment for pair in pairs for attachment in _new_attachments(*pair)])
+    return [item.pk for item in items]
+
+
+def _new_item(
+    meeting: Meeting, parsed_item: ParsedItem, index: int, search_parts: Sequence[str] | None
+) -> AgendaItem:
+    item = AgendaItem(meeting=meeting, number=parsed_item.number)
+    _fill_item(item, meeting, parsed_item)
+    item.search_parts = search.compound_parts(item) if search_parts is None else search_parts[index]
+    return item
+
+
+def _store_items(meeting: Meeting, parsed: ParsedMeeting, search_parts: Sequence[str] | None) -> list[int]:
+    """Update the items of a stored meeting in place by their number; return the ids written.
 
     Items that are no longer in the referat are deleted; the search index drops them with
     the row (SQLite trigger, PostgreSQL generated column).
@@ -397,22 +418,18 @@ def _store_items(meeting: Meeting, parsed: ParsedMeeting) -> list[int]:
         AgendaItem.objects.filter(pk__in=removed).delete()
     AgendaItem.objects.filter(meeting=meeting).update(position=_shifted_position())
     changed: list[int] = []
-    for parsed_item in parsed.items:
+    for index, parsed_item in enumerate(parsed.items):
         item = existing.get(parsed_item.number)
         if item is None:
-            # A new item has no decisions or attachments to reconcile, and no attachment
-            # text yet: write it with its compound parts in one go.
-            item = AgendaItem(meeting=meeting, number=parsed_item.number)
-            _fill_item(item, meeting, parsed_item)
-            item.search_parts = search.compound_parts(item)
+            item = _new_item(meeting, parsed_item, index, search_parts)
             item.save()
-            _create_decisions(item, parsed_item)
+            Decision.objects.bulk_create(_new_decisions(item, parsed_item))
             Attachment.objects.bulk_create(_new_attachments(item, parsed_item))
         else:
             _fill_item(item, meeting, parsed_item)
             item.save()
             item.decisions.all().delete()
-            _create_decisions(item, parsed_item)
+            Decision.objects.bulk_create(_new_decisions(item, parsed_item))
             _store_attachments(item, parsed_item)
             _refresh_attachment_text(item)
         changed.append(item.pk)
@@ -434,14 +451,11 @@ def _fill_item(item: AgendaItem, meeting: Meeting, parsed: ParsedItem) -> None:
     item.committee = meeting.committee
     item.municipality = meeting.committee.municipality
     item.meeting_date = timezone.localtime(meeting.start).date()
-    current = [d for d in parsed.decisions if d.is_current]
-    item.outcome = current[0].outcome if current else ""
-    item.decision_text = "\n\n".join(d.text for d in current)
-    item.body_text = "\n\n".join(f"{s.heading}\n{s.text}" if s.heading else s.text for s in parsed.sections)
+    item.outcome, item.decision_text, item.body_text = item_texts(parsed)
 
 
-def _create_decisions(item: AgendaItem, parsed: ParsedItem) -> None:
-    Decision.objects.bulk_create(
+def _new_decisions(item: AgendaItem, parsed: ParsedItem) -> list[Decision]:
+    return [
         Decision(
             item=item,
             position=position,
@@ -456,7 +470,7 @@ def _create_decisions(item: AgendaItem, parsed: ParsedItem) -> None:
             dissent=list(d.dissent),
         )
         for position, d in enumerate(parsed.decisions, start=1)
-    )
+    ]
 
 
 def _new_attachments(item: AgendaItem, parsed: ParsedItem) -> list[Attachment]:
@@ -488,8 +502,13 @@ def _store_attachments(item: AgendaItem, parsed: ParsedItem) -> None:
     item.attachments.exclude(pk__in=keep).delete()
 
 
-def _add_revision(meeting: Meeting, document: SourceDocument, *, user=None, note: str = "") -> list:
-    number = (meeting.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+def _add_revision(
+    meeting: Meeting, document: SourceDocument, *, user=None, note: str = "", first: bool = False
+) -> list:
+    if first:
+        number = 1  # a meeting just created has no revisions to count
+    else:
+        number = (meeting.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     revision = MeetingRevision(
         meeting=meeting,
         number=number,

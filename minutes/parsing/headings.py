@@ -142,8 +142,11 @@ class Heading:
         return self.kind == HEADING_DECISION and bool(self.body or self.decided_on)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().rstrip(":").strip().casefold()
+    return _SPACES.sub(" ", text).strip().rstrip(":").strip().casefold()
 
 
 def strip_election_period(name: str) -> tuple[str, str]:
@@ -196,6 +199,10 @@ def case_number(text: str) -> str:
 
 def is_toc_line(text: str) -> bool:
     """Return True for a line that ends with dot leaders or a tab and a page number."""
+    # The pattern backtracks through the whole line; most lines do not end in a page number.
+    # (isdigit() accepts every character that ``\d`` does, and more.)
+    if not text.rstrip("\n")[-1:].isdigit():
+        return False
     match = TOC_LINE.match(text)
     return bool(match) and (".." in match["leader"] or "\t" in match["leader"])
 

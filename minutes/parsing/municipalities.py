@@ -127,6 +127,29 @@ def _mention_pattern(name: str) -> re.Pattern[str]:
 _PATTERNS = {name: _mention_pattern(name) for name in MUNICIPALITIES}
 
 
+# Any "<word> Kommune(s)" or "<word> Regionskommune(s)", in one scan of the text; the word is
+# then looked up among the municipalities. The 98 patterns above took 98 passes over the text,
+# most of the time a referat took to parse. Every match of a pattern above is a match of this one
+# with the same span (a name is letters and hyphens, preceded by neither), and no match of this
+# one can overlap it, because no municipality's name begins with "Kommune".
+_ANY_MENTION = re.compile(r"(?<![\w-])([\w-]+)\s+((?:regions)?kommune)s?(?!\w)", re.IGNORECASE)
+# (name, kind) of each municipality, lower-cased, to its official name.
+_BY_MENTION = {tuple(part.lower() for part in name.rpartition(" ")[::2]): name for name in MUNICIPALITIES}
+# Letters whose lower case is exact for the lookup; anything else may match a name only through
+# the regular expression engine's own case folding (dotless "ı", long "ſ"), so it is checked there.
+_PLAIN_LETTERS = frozenset("".join(f"{stem}{kind}" for stem, kind in _BY_MENTION))
+
+
+def _mentioned(match: re.Match[str]) -> str | None:
+    """Return the municipality a candidate mention names, if any."""
+    stem, kind = match[1].lower(), match[2].lower()
+    name = _BY_MENTION.get((stem, kind))
+    if name is None and not _PLAIN_LETTERS.issuperset(stem + kind):
+        mention = match[0]
+        name = next((n for n, pattern in _PATTERNS.items() if pattern.fullmatch(mention)), None)
+    return name
+
+
 def canonical_municipality(name: str) -> str:
     """Return the official name for "Sorø", "sorø kommune" or "Sorø Kommune"; else ``name`` trimmed."""
     wanted = name.strip().casefold()
@@ -139,6 +162,10 @@ def canonical_municipality(name: str) -> str:
 
 def infer_municipality(text: str) -> str:
     """Return the municipality mentioned most often in ``text``, or "" when none is."""
-    counts = Counter({name: len(pattern.findall(text)) for name, pattern in _PATTERNS.items()})
+    counts = Counter(dict.fromkeys(MUNICIPALITIES, 0))
+    for match in _ANY_MENTION.finditer(text):
+        name = _mentioned(match)
+        if name is not None:
+            counts[name] += 1
     name, count = counts.most_common(1)[0]
     return name if count else ""

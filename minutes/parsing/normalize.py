@@ -35,8 +35,11 @@ class Line:
 BLANK = Line("")
 
 _SPACES = {"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u3000": " "}
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+_SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
+_SPACE_RUN = re.compile(r" {2,}")
+_ITALIC_LINE = re.compile(r"\*[^*].*[^*]\*|_[^_].*[^_]_|\*[^*]\*")
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
@@ -73,34 +76,45 @@ def clean_characters(text: str) -> str:
     """Unify newlines and spaces; drop soft hyphens, zero-width characters and trailing blanks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # A soft hyphen at a line end marks a word broken by the layout: join its halves.
-    text = re.sub(r"\u00ad[ \t]*\n[ \t]*", "", text).replace("\u00ad", "")
+    if "\u00ad" in text:
+        text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")
     for old, new in _SPACES.items():
         text = text.replace(old, new)
-    text = text.translate(_INVISIBLE)
+    # A regular expression, not str.translate: translate looks up every character of the text.
+    text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     lines = []
     for line in text.split("\n"):
         # Leading tabs are empty table cells; leading spaces are only indentation.
-        line = re.sub(r" {2,}", " ", line.lstrip(" ")).rstrip(" \t")
-        lines.append(line)
+        line = line.lstrip(" ")
+        if "  " in line:
+            line = _SPACE_RUN.sub(" ", line)
+        lines.append(line.rstrip(" \t"))
     return "\n".join(lines)
 
 
 def strip_inline(text: str) -> str:
     """Remove Markdown emphasis, links and escapes from one line."""
-    text = _MD_LINK.sub(r"\1", text)
-    previous = None
-    while previous != text:  # "***x***" needs two passes
-        previous = text
-        text = _MD_BOLD.sub(r"\2", text)
-        text = _MD_ITALIC.sub(r"\1", text)
-    return _MD_ESCAPE.sub(r"\1", text).strip()
+    # Most lines hold no Markdown at all: test for the characters each pattern needs first.
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "*" in text or "__" in text:
+        previous = None
+        while previous != text:  # "***x***" needs two passes
+            previous = text
+            text = _MD_BOLD.sub(r"\2", text)
+            text = _MD_ITALIC.sub(r"\1", text)
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    return text.strip()
 
 
 def _is_italic(raw: str) -> bool:
     raw = raw.strip()
+    if not raw.startswith(("*", "_")):
+        return False  # bold is removed before the test, and it keeps the first character
     bare = _MD_BOLD.sub(r"\2", raw)
-    return bool(re.fullmatch(r"\*[^*].*[^*]\*|_[^_].*[^_]_|\*[^*]\*", bare))
+    return bool(_ITALIC_LINE.fullmatch(bare))
 
 
 def _clean_line(raw: str) -> str:

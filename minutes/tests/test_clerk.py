@@ -330,7 +330,7 @@ def test_failure_half_way_leaves_the_archive_as_it_was(users, soroe, settings, m
     def explode(item, parsed_item):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ingest_module, "_create_decisions", explode)
+    monkeypatch.setattr(ingest_module, "_new_decisions", explode)
     response = publish(client, upload)
     assert response.status_code == 302
     assert archive_counts() == dict.fromkeys(archive_counts(), 0)

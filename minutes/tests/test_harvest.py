@@ -340,14 +340,14 @@ def test_failed_meetings_store_nothing_and_the_others_go_on(portal: str, state: 
 def test_a_failure_while_storing_leaves_nothing_partial(
     portal: str, state: PortalState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = ingest_module._create_decisions
+    real = ingest_module._new_decisions
 
-    def fail_on_kultur(item: AgendaItem, parsed: Any) -> None:
+    def fail_on_kultur(item: AgendaItem, parsed: Any) -> list[Any]:
         if item.meeting.source_id == KULTUR and parsed.number == "8":
             raise RuntimeError("disk full")
-        real(item, parsed)
+        return real(item, parsed)
 
-    monkeypatch.setattr(ingest_module, "_create_decisions", fail_on_kultur)
+    monkeypatch.setattr(ingest_module, "_new_decisions", fail_on_kultur)
     summary = harvest(portal)
     failed = [r for r in summary.reports if r.status == FAILED]
     assert [r.meeting_id for r in failed] == [KULTUR]

@@ -209,7 +209,7 @@ def test_failure_half_way_leaves_nothing_behind(monkeypatch):
     def explode(item, parsed_item):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ingest_module, "_create_decisions", explode)
+    monkeypatch.setattr(ingest_module, "_new_decisions", explode)
     result = ingest_path(corpus_file("000"))
     assert result.status == FAILED and "disk full" in str(result.error)
     assert all(count == 0 for count in table_counts().values())

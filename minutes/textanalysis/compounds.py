@@ -108,6 +108,9 @@ class Decompounder:
         self._lexemes = lru_cache(maxsize=cache_size)(self._lexemes_uncached)
         self._lemma_parts = lru_cache(maxsize=cache_size)(self._lemma_parts_uncached)
         self._modifiers = lru_cache(maxsize=cache_size)(self._modifiers_uncached)
+        # Every cut of every unknown word looks its tail up as a head; tails recur across words
+        # (-ordningen, -udvalget), and the lookup was most of the cost of a new word.
+        self._head = lru_cache(maxsize=cache_size)(self._head_uncached)
 
     # Public API ------------------------------------------------------------------------------
 
@@ -301,7 +304,7 @@ class Decompounder:
             return Part(text, text), _NOUN_LEMMA
         return None
 
-    def _head(self, text: str, head_pos: tuple[str, ...]) -> Part | None:
+    def _head_uncached(self, text: str, head_pos: tuple[str, ...]) -> Part | None:
         if text in DERIVATIONAL_HEADS:
             return None
         analyses = self.lexicon.analyse(text)

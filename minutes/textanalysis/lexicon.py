@@ -116,12 +116,20 @@ class Lexicon:
         """Return ``((lemma, pos), ...)`` for a lower-cased full form; empty if it is no word."""
         found: list[tuple[str, str]] = []
         size = len(form)
+        # Locals, not attributes: this runs for every tail of every new word (a hot loop).
+        endings_by_add, entries, paradigms = self.endings_by_add, self.entries, self.paradigms
         for k in range(min(self.max_add, size - 1) + 1):
-            add = form[size - k :]
-            for strip, ending in self.endings_by_add.get(add, ()):
-                lemma = form[: size - k] + strip
-                for pos, paradigm in self.entries.get(lemma, ()):
-                    if ending in self.paradigms[paradigm] and (lemma, pos) not in found:
+            pairs = endings_by_add.get(form[size - k :])
+            if not pairs:
+                continue
+            base = form[: size - k]
+            for strip, ending in pairs:
+                lemma = base + strip
+                homonyms = entries.get(lemma)
+                if homonyms is None:
+                    continue
+                for pos, paradigm in homonyms:
+                    if ending in paradigms[paradigm] and (lemma, pos) not in found:
                         found.append((lemma, pos))
         return tuple(found)
 
