@@ -346,8 +346,12 @@ def _page_rows(
             if newest is not None
             else _newest(matched, RANK_CANDIDATES, query, windows)
         )
-        ranked = _ordered(get_backend().with_ids(AgendaItem.objects.all(), candidates), query, SORT_RELEVANCE)
-        rows = page(ranked, offset, offset + limit)
+        # Ranked in Python from one score per candidate; ties keep the date order.
+        scores = get_backend().scores(candidates, query)
+        order = sorted(
+            range(len(candidates)), key=lambda i: (*(-x for x in scores.get(candidates[i], (0, 0))), i)
+        )
+        rows = by_id([candidates[i] for i in order[offset : offset + limit]])
         if len(rows) == limit or len(candidates) < RANK_CANDIDATES:
             return rows
     start = max(offset, RANK_CANDIDATES)
