@@ -137,6 +137,7 @@ def test_thousands_of_matches_are_counted_from_the_sample_and_say_so(client, mod
     load(model, items=1300, seed=8, batch=500)
     # Lowered thresholds: "thousands" here are a few hundred of 1,300 items.
     monkeypatch.setattr(service, "APPROX_COUNT_MIN", 200)
+    monkeypatch.setattr(service, "APPROX_MIN_SAMPLE_ROWS", 5)
     monkeypatch.setattr(service, "COUNT_CAP", 5_000)
     # Any filter (this one keeps every item): without one, SQLite counts the matches exactly.
     params = {"q": "kommune", "date_from": "2000-01-01"}
