@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from minutes.search.query import ParsedQuery
+from minutes.search.query import DANISH_STOP_WORDS, ParsedQuery
 from minutes.textanalysis.stemming import stem, tokenize
 
 # FTS5 column order and bm25 weights: a title or decision match outweighs the body.
@@ -223,6 +223,27 @@ def fts_text(text: str) -> str:
     return " ".join(stem(token) for token in tokenize(text))
 
 
+def _scoring_fts5(query: ParsedQuery) -> str:
+    """Return the FTS5 expression bm25() scores candidates with: phrases as their words.
+
+    bm25() first counts, over the whole index, the items holding each phrase of the query:
+    153 ms for "taget til efterretning" at 1M items (positions of a stop word in every
+    item), 36 ms for its words. The candidates all hold the phrase already; scored by its
+    words (stop words left out), they keep nearly the same order.
+    """
+    groups = []
+    for group in query.groups:
+        clauses = []
+        for clause in group:
+            stems = [s for w, s in zip(clause.words, clause.stems, strict=True) if w not in DANISH_STOP_WORDS]
+            if clause.phrase and stems:
+                clauses.append("(" + " AND ".join('"' + s.replace('"', '""') + '"' for s in stems) + ")")
+            else:
+                clauses.append(clause.fts5())
+        groups.append(clauses[0] if len(clauses) == 1 else "(" + " OR ".join(clauses) + ")")
+    return " AND ".join(groups)
+
+
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
     YEAR_SQL = "CAST(substr({column}, 1, 4) AS integer)"
@@ -259,7 +280,8 @@ class SqliteBackend(SearchBackend):
             )
             exact = {pk for (pk,) in cursor.fetchall() if pk in wanted}
             cursor.execute(
-                f"SELECT rowid, -{self._bm25()} FROM minutes_item_fts {where}", [query.fts5(), low, high]
+                f"SELECT rowid, -{self._bm25()} FROM minutes_item_fts {where}",
+                [_scoring_fts5(query), low, high],
             )
             return {
                 pk: (1.0 if pk in exact else 0.0, score) for pk, score in cursor.fetchall() if pk in wanted
