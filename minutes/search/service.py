@@ -66,6 +66,9 @@ APPROX_MIN_SAMPLE_ROWS = 100
 # the first spans 1/DATE_WINDOW_PARTS of the archive's dates.
 DATE_WINDOW_PARTS = 32
 ARCHIVE_FACETS_CACHE_SECONDS = 300
+# Newest-first reads walk the date index instead of windows when at least this share of the
+# archive matches (see _dense).
+WALK_MIN_SHARE = 0.1
 # Cost of testing one row on its own against collecting one match (see _rowwise).
 ROWWISE_COST_RATIO = 10
 
@@ -396,7 +399,7 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
     # An exclusion ("budget -kommune") makes PostgreSQL recheck every row of a window
     # against its tsvector: three windows took 790 ms at 1M items, where a walk down the
     # date index stops after the first n matches.
-    use_windows = get_backend().DATE_WINDOWS and not query.excluded
+    use_windows = get_backend().DATE_WINDOWS and not query.excluded and not _dense(windows)
     span = _date_span(windows.filters if windows else {}) if use_windows else None
     if span is None:
         return ids(ordered)
@@ -412,6 +415,19 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
         if len(found) >= n:
             return found
         width *= 4
+
+
+def _dense(windows: _Windows | None) -> bool:
+    """Tell whether the matches are so many that walking the date index beats windows.
+
+    A window combines the date index with the full-text index, whose bitmap holds every
+    posting of the query's words: ~40 ms for two words in a third of 1M items each, where
+    walking down the date index and testing each row found the newest 500 in 15 ms.
+    """
+    if windows is None or not windows.estimate:
+        return False
+    low, high = _id_span()
+    return windows.estimate >= WALK_MIN_SHARE * (high - low + 1)
 
 
 def _rowwise(n: int, query: ParsedQuery, windows: _Windows | None) -> QuerySet | None:
