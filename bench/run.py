@@ -642,6 +642,7 @@ def main() -> None:
     parser.add_argument("--clients", default="8,32")
     parser.add_argument("--seconds", type=float, default=15, help="duration of each concurrency run")
     parser.add_argument("--naive-repeats", type=int, default=3)
+    parser.add_argument("--datasette-repeats", type=int, default=0, help="timed runs per Datasette query (0: as --repeats)")
     args = parser.parse_args()
 
     VAR.mkdir(parents=True, exist_ok=True)
@@ -678,7 +679,7 @@ def main() -> None:
         result["pages"] = page_latency(args.page_samples, max(3, args.repeats // 3))
     result["peers"] = {}
     if "datasette" not in args.skip:
-        result["peers"]["datasette"] = datasette_latency(args.items, args.repeats)
+        result["peers"]["datasette"] = datasette_latency(args.items, args.datasette_repeats or args.repeats)
         result["loadavg"]["datasette"] = load_average()
     if "naive" not in args.skip:
         classes = [
