@@ -642,7 +642,9 @@ def main() -> None:
     parser.add_argument("--clients", default="8,32")
     parser.add_argument("--seconds", type=float, default=15, help="duration of each concurrency run")
     parser.add_argument("--naive-repeats", type=int, default=3)
-    parser.add_argument("--datasette-repeats", type=int, default=0, help="timed runs per Datasette query (0: as --repeats)")
+    parser.add_argument(
+        "--datasette-repeats", type=int, default=0, help="timed runs per Datasette query (0: as --repeats)"
+    )
     args = parser.parse_args()
 
     VAR.mkdir(parents=True, exist_ok=True)
