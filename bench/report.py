@@ -1,6 +1,8 @@
 """Render the JSON written by bench/run.py as the Markdown tables of docs/performance.md.
 
 .venv/bin/python bench/report.py var/bench/sqlite_10000.json var/bench/postgresql_10000.json ...
+.venv/bin/python bench/report.py --growth var/bench/postgresql_10000.json var/bench/postgresql_100000.json ...
+.venv/bin/python bench/report.py --compare before.json after.json
 """
 
 from __future__ import annotations
@@ -83,7 +85,28 @@ def growth(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compare(before: dict, after: dict) -> str:
+    """One table: p50 and p95 of each query class in two runs (e.g. before and after a change)."""
+    lines = [
+        "| query class | before p50 | after p50 | before p95 | after p95 | p50 speed-up |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, old in (before.get("search") or {}).items():
+        new = (after.get("search") or {}).get(name)
+        if not new:
+            continue
+        lines.append(
+            f"| {name} | {old['p50']:.0f} | {new['p50']:.0f} | {old['p95']:.0f} | {new['p95']:.0f} "
+            f"| {old['p50'] / new['p50']:.1f}× |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    if sys.argv[1] == "--compare":
+        before, after = (json.loads(Path(p).read_text()) for p in sys.argv[2:4])
+        print(compare(before, after))
+        return
     if sys.argv[1] == "--growth":
         print(growth([json.loads(Path(p).read_text()) for p in sys.argv[2:]]))
         return
