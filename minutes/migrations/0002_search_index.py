@@ -39,8 +39,8 @@ SQLITE_FORWARDS = [
         search_parts TEXT NOT NULL DEFAULT ''
     )
     """,
-    # External content: FTS5 stores no copy of the text; snippet() reads the originals
-    # from minutes_agendaitem, while the index holds the stems written to searchdoc.
+    # External content: FTS5 stores no copy of the text (snippet() read the originals until
+    # snippets moved to Python), while the index holds the stems written to searchdoc.
     f"""
     CREATE VIRTUAL TABLE minutes_item_fts USING fts5(
         {_COLUMNS},
