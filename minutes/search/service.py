@@ -200,7 +200,9 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         # Exact when the backend counts text matches cheaply and no filter narrows them.
         exact = backend.count_matches(query) if not filters_active else None
         estimate = exact if exact is not None else backend.estimate(matched)
-        sample = _sample(filtered, query, estimate) if not unfiltered else None
+        # The sample serves estimates and facets above the cap; an exact small count needs neither.
+        needs_sample = not unfiltered and (exact is None or exact > COUNT_CAP)
+        sample = _sample(filtered, query, estimate) if needs_sample else None
         if exact is not None:
             skip_probe = exact > COUNT_CAP
         elif sample is not None:
