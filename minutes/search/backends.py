@@ -67,8 +67,13 @@ class SearchBackend(ABC):
         """Return how many items' text matches ``query`` (no filters), when that is cheap."""
         return None
 
-    def scores(self, item_ids: list[int], query: ParsedQuery) -> dict[int, tuple[float, float]]:
-        """Return (tier, score) of these matching items; higher is better, as ``rank``."""
+    def scores(
+        self, item_ids: list[int], query: ParsedQuery, share: float | None = None
+    ) -> dict[int, tuple[float, float]]:
+        """Return (tier, score) of these matching items; higher is better, as ``rank``.
+
+        ``share``, when known, is the share of all items whose text matches ``query``.
+        """
         ranked = self.rank(self.with_ids(_all_items(), item_ids), query)
         return {
             pk: (tier, score) for pk, tier, score in ranked.values_list("id", "search_tier", "search_rank")
@@ -256,10 +261,12 @@ class SqliteBackend(SearchBackend):
     SAMPLE_MATCHES = 3_000
     SAMPLE_MIN_IDS = 5_000
     SAMPLE_MAX_IDS = 50_000
-    # Score candidates within their rowid range while it spans at most this many ids each.
+    # Score candidates within their rowid range while it holds at most this many matches each.
     SCORE_RANGE_FACTOR = 20
 
-    def scores(self, item_ids: list[int], query: ParsedQuery) -> dict[int, tuple[float, float]]:
+    def scores(
+        self, item_ids: list[int], query: ParsedQuery, share: float | None = None
+    ) -> dict[int, tuple[float, float]]:
         # bm25() needs FTS5 to have run the query itself: joined to the candidates it ran the
         # whole query (287 ms for a common phrase at 1M items), one lookup per candidate cost
         # 7 ms each. Asked for the candidates' rowid range, it reads only the matches there,
@@ -267,8 +274,10 @@ class SqliteBackend(SearchBackend):
         if not item_ids or not query.has_positive:
             return {}
         low, high = min(item_ids), max(item_ids)
-        if high - low > self.SCORE_RANGE_FACTOR * len(item_ids):
-            # Spread over the archive (a filter picked them): the join, 65 ms for 500.
+        in_range = (high - low + 1) * (share if share is not None else 1.0)
+        if in_range > self.SCORE_RANGE_FACTOR * len(item_ids):
+            # Many more matches in the range than candidates (a filter picked them from all
+            # over the archive): the join, 65 ms for 500.
             return super().scores(item_ids, query)
         wanted = set(item_ids)
         exact_columns = " ".join(name for name in FTS_COLUMNS if name != "search_parts")

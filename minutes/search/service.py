@@ -355,7 +355,7 @@ def _page_rows(
             else _newest(matched, RANK_CANDIDATES, query, windows)
         )
         # Ranked in Python from one score per candidate; ties keep the date order.
-        scores = get_backend().scores(candidates, query)
+        scores = get_backend().scores(candidates, query, _text_share(windows))
         order = sorted(
             range(len(candidates)), key=lambda i: (*(-x for x in scores.get(candidates[i], (0, 0))), i)
         )
@@ -417,6 +417,14 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
         if len(found) >= n:
             return found
         width *= 4
+
+
+def _text_share(windows: _Windows | None) -> float | None:
+    """Return the share of all items whose text matches, if known without a query."""
+    if windows is None or windows.text_matches is None:
+        return None
+    low, high = _id_span()
+    return windows.text_matches / max(1, high - low + 1)
 
 
 def _dense(windows: _Windows | None) -> bool:
