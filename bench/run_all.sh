@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every size and backend of docs/performance.md, one after the other (about 80 minutes on
+# Every size and backend of docs/performance.md, one after the other (about 40 minutes on
 # 2 cores, most of it Datasette: its export of 1M items and its answers to common words).
 # Generate the databases first (once), e.g.:
 #   .venv/bin/python bench/run.py --backend postgresql --items 1000000 --generate \
