@@ -6,7 +6,6 @@ inference, and the compound parts computed ahead in the workers.
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -14,37 +13,19 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from minutes import ingest as ingest_module
 from minutes import prepare as prepare_module
 from minutes import search
 from minutes.ingest import CREATED, FAILED, SourceFile, ingest_files
-from minutes.models import AgendaItem, Attachment, Committee, Decision, Meeting, MeetingRevision, Municipality
+from minutes.models import AgendaItem, Decision, Meeting, MeetingRevision, Municipality
 from minutes.parsing import municipalities
 from minutes.prepare import prepare_file
 from minutes.tests.shared import PROJECT_DIR, corpus_file, shared_path
+from minutes.tests.test_ingest import run_ingest, table_counts
 from minutes.tests.test_sandbox import text_pdf
 
 pytestmark = pytest.mark.django_db
-
-ALL_TABLES = (Municipality, Committee, Meeting, MeetingRevision, AgendaItem, Decision, Attachment)
-
-
-def run_ingest(*args: str) -> tuple[str, str, int]:
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    try:
-        call_command("ingest", *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        code = exc.returncode
-        err.write(str(exc))
-    return out.getvalue(), err.getvalue(), code
-
-
-def table_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in ALL_TABLES}
 
 
 def archive() -> dict:
