@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -193,6 +194,7 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
     results.page = _int(params.get("page"), 1, 1, max_page)
 
     backend = get_backend()
+    span = _IdSpan()
     with transaction.atomic():  # one snapshot for count, page and facets
         backend.prepare_search(query)
         unfiltered = query.is_empty and not filterset.form.changed_data
@@ -202,7 +204,7 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         estimate = exact if exact is not None else backend.estimate(matched)
         # The sample serves estimates and facets above the cap; an exact small count needs neither.
         needs_sample = not unfiltered and (exact is None or exact > COUNT_CAP)
-        sample = _sample(filtered, query, estimate) if needs_sample else None
+        sample = _sample(filtered, query, estimate, span) if needs_sample else None
         if exact is not None:
             skip_probe = exact > COUNT_CAP
         elif sample is not None:
@@ -237,7 +239,7 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         offset = (results.page - 1) * per_page
         count = len(probe) if probe is not None else COUNT_CAP + 1
         known = probe if probe is not None and not results.count_capped else None
-        windows = _Windows(filterset.form.cleaned_data, estimate, filtered, filters_active, exact)
+        windows = _Windows(filterset.form.cleaned_data, estimate, filtered, filters_active, exact, span)
         rows = _page_rows(matched, query, sort, offset, per_page + 1, large, count, known, windows)
         results.has_next = len(rows) > per_page and results.page < max_page
         rows = rows[:per_page]
@@ -245,12 +247,12 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         if probe is not None and not results.count_capped:
             counts = _facet_counts(probe)
         elif unfiltered:
-            counts = _archive_facet_counts()
+            counts = _archive_facet_counts(span)
         elif sample is not None:
             counts = _scaled(_facet_counts(sample.rows), sample.scale)
             results.facets_approximate = True
         else:
-            counts = _sampled_facet_counts(matched, estimate)
+            counts = _sampled_facet_counts(matched, span, estimate)
             results.facets_approximate = True
         results.facets = _facets(counts, params)
     return results
@@ -369,6 +371,19 @@ def _page_rows(
     return rows + by_id(_newest(matched, stop, query, windows)[start:stop])
 
 
+class _IdSpan:
+    """The archive's first and last item id, read once per search when first needed."""
+
+    @cached_property
+    def bounds(self) -> tuple[int, int]:
+        return _id_span()
+
+    @property
+    def items(self) -> int:
+        low, high = self.bounds
+        return high - low + 1
+
+
 @dataclass
 class _Windows:
     """What ``_newest`` plans with: the filters' dates, the match estimate, the filtered items."""
@@ -378,6 +393,7 @@ class _Windows:
     filtered: QuerySet | None = None
     filters_active: bool = False
     text_matches: int | None = None  # items whose text matches, filters aside (if known)
+    span: _IdSpan | None = None
 
 
 def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | None = None) -> list[int]:
@@ -421,10 +437,9 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
 
 def _text_share(windows: _Windows | None) -> float | None:
     """Return the share of all items whose text matches, if known without a query."""
-    if windows is None or windows.text_matches is None:
+    if windows is None or windows.text_matches is None or windows.span is None:
         return None
-    low, high = _id_span()
-    return windows.text_matches / max(1, high - low + 1)
+    return windows.text_matches / max(1, windows.span.items)
 
 
 def _dense(windows: _Windows | None) -> bool:
@@ -434,10 +449,9 @@ def _dense(windows: _Windows | None) -> bool:
     posting of the query's words: ~40 ms for two words in a third of 1M items each, where
     walking down the date index and testing each row found the newest 500 in 15 ms.
     """
-    if windows is None or not windows.estimate:
+    if windows is None or not windows.estimate or windows.span is None:
         return False
-    low, high = _id_span()
-    return windows.estimate >= WALK_MIN_SHARE * (high - low + 1)
+    return windows.estimate >= WALK_MIN_SHARE * windows.span.items
 
 
 def _rowwise(n: int, query: ParsedQuery, windows: _Windows | None) -> QuerySet | None:
@@ -449,13 +463,12 @@ def _rowwise(n: int, query: ParsedQuery, windows: _Windows | None) -> QuerySet |
     matches at 1M items: 14 ms against 1.1 s; of 22,000 matches: 120 ms against 25 ms).
     ROWWISE_COST_RATIO is the ratio of the two.
     """
-    if windows is None or windows.filtered is None or not windows.estimate:
+    if windows is None or windows.filtered is None or not windows.estimate or windows.span is None:
         return None
     rowwise = get_backend().match_rowwise(windows.filtered, query)
     if rowwise is None:
         return None
-    low, high = _id_span()
-    items = windows.filtered.count() if windows.filters_active else high - low + 1
+    items = windows.filtered.count() if windows.filters_active else windows.span.items
     if windows.text_matches is None:
         windows.text_matches = get_backend().count_matches(query)
     # Collecting reads every text match, whatever the filters keep.
@@ -497,9 +510,9 @@ class Sample:
     scale: float  # items per sampled item
 
 
-def _sample(filtered: QuerySet, query: ParsedQuery, estimate: int | None) -> Sample | None:
+def _sample(filtered: QuerySet, query: ParsedQuery, estimate: int | None, span: _IdSpan) -> Sample | None:
     """Read the matches among the backend's fixed sample of items, or None without one."""
-    found = get_backend().sample(filtered, query, estimate, _id_span())
+    found = get_backend().sample(filtered, query, estimate, span.bounds)
     if found is None:
         return None
     queryset, scale = found
@@ -533,7 +546,7 @@ def _facet_counts(rows: list[tuple]) -> FacetCounts:
     return counts
 
 
-def _archive_facet_counts() -> FacetCounts:
+def _archive_facet_counts(span: _IdSpan) -> FacetCounts:
     """Count the facets of the whole archive exactly, cached for a few minutes."""
 
     def compute() -> FacetCounts:
@@ -547,19 +560,19 @@ def _archive_facet_counts() -> FacetCounts:
             "outcome": Counter(dict(base.exclude(outcome="").values_list("outcome").annotate(n=Count("pk")))),
         }
 
-    low, high = _id_span()
+    low, high = span.bounds
     key = f"minutes:search:archive-facets:{low}:{high}"
     return cache.get_or_set(key, compute, ARCHIVE_FACETS_CACHE_SECONDS)
 
 
-def _sampled_facet_counts(matched: QuerySet, estimate: int | None = None) -> FacetCounts:
+def _sampled_facet_counts(matched: QuerySet, span: _IdSpan, estimate: int | None = None) -> FacetCounts:
     """Estimate facet counts from FACET_SAMPLE_WINDOWS evenly spaced id windows.
 
     Ids grow with ingest, so the windows cover the whole archive (all years, all
     municipalities) while reading only ~FACET_SAMPLE_ITEMS rows through the primary key;
     each count is scaled up by the share of ids sampled and rounded to two digits.
     """
-    low, high = _id_span()
+    low, high = span.bounds
     total = high - low + 1
     sample = FACET_SAMPLE_ITEMS
     if estimate:
