@@ -325,9 +325,25 @@ class SqliteBackend(SearchBackend):
             return None
         low, high = id_span
         total = high - low + 1
+        if not estimate and not filtered.query.where:
+            # No count to size the sample by (a phrase): count the matches of a small one
+            # first. A common phrase sampled at the largest size read ~27,000 matches (80 ms).
+            union, params, sampled = self._sample_union(query, low, high, self.SAMPLE_MIN_IDS)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM ({union})", params)
+                estimate = cursor.fetchone()[0] * total / max(sampled, 1)
         wanted = self.SAMPLE_MATCHES * total / estimate if estimate else self.SAMPLE_MAX_IDS
         sampled_ids = int(min(total, self.SAMPLE_MAX_IDS, max(self.SAMPLE_MIN_IDS, wanted)))
-        width = max(1, sampled_ids // self.SAMPLE_WINDOWS)
+        union, params, sampled = self._sample_union(query, low, high, sampled_ids)
+        sample = filtered.filter(
+            RawSQL(f"minutes_agendaitem.id IN ({union})", params, output_field=BooleanField())
+        )
+        return sample, total / max(sampled, 1)
+
+    def _sample_union(self, query: ParsedQuery, low: int, high: int, ids: int) -> tuple[str, list, int]:
+        """Return SQL for the matches in SAMPLE_WINDOWS rowid ranges of ~``ids`` ids in all."""
+        total = high - low + 1
+        width = max(1, ids // self.SAMPLE_WINDOWS)
         step = max(width, total // self.SAMPLE_WINDOWS)
         # Each range goes to FTS5 as a rowid constraint, which it answers by seeking in its
         # posting lists: only the sampled matches are read (9 ms for ~3,300 at 1M items,
@@ -341,9 +357,7 @@ class SqliteBackend(SearchBackend):
             )
             params += [query.fts5(), start, end]
             sampled += end - start + 1
-        sql = f"minutes_agendaitem.id IN ({' UNION ALL '.join(selects)})"
-        sample = filtered.filter(RawSQL(sql, params, output_field=BooleanField()))
-        return sample, total / max(sampled, 1)
+        return " UNION ALL ".join(selects), params, sampled
 
     def match_rowwise(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet | None:
         # One FTS5 lookup per row (~20 µs): the newest 500 items with a word in two thirds of
