@@ -394,6 +394,7 @@ class _Windows:
     filters_active: bool = False
     text_matches: int | None = None  # items whose text matches, filters aside (if known)
     span: _IdSpan | None = None
+    filtered_items: int | None = None  # read when first needed
 
 
 def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | None = None) -> list[int]:
@@ -468,7 +469,9 @@ def _rowwise(n: int, query: ParsedQuery, windows: _Windows | None) -> QuerySet |
     rowwise = get_backend().match_rowwise(windows.filtered, query)
     if rowwise is None:
         return None
-    items = windows.filtered.count() if windows.filters_active else windows.span.items
+    if windows.filtered_items is None:
+        windows.filtered_items = windows.filtered.count() if windows.filters_active else windows.span.items
+    items = windows.filtered_items
     if windows.text_matches is None:
         windows.text_matches = get_backend().count_matches(query)
     # Collecting reads every text match, whatever the filters keep.
