@@ -620,14 +620,14 @@ class _SqliteWriter:
     def write(self, meetings, items, decisions, body_stems) -> None:
         from django.db import transaction
 
-        from minutes.search.backends import fts_text
+        from minutes.search.backends import doc_key, fts_text
 
         def sql(table, columns):
             placeholders = ", ".join("%s" for _ in columns)
             return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
 
         docs = [
-            (row[0], fts_text(row[4]), fts_text(row[13]), stems, "", row[16])
+            (doc_key(row[0], row[11]), row[0], fts_text(row[4]), fts_text(row[13]), stems, "", row[16])
             for row, stems in zip(items, body_stems, strict=True)
         ]
         meetings = [(*row[:2], _utc(row[2]), *row[3:17], _utc(row[17]), _utc(row[18])) for row in meetings]
@@ -638,8 +638,8 @@ class _SqliteWriter:
             cursor.executemany(sql("minutes_agendaitem", ITEM_COLUMNS), items)
             cursor.executemany(sql("minutes_decision", DECISION_COLUMNS), decisions)
             cursor.executemany(
-                "INSERT INTO minutes_searchdoc (item_id, title, decision_text, body_text, attachment_text, "
-                "search_parts) VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO minutes_searchdoc (doc_key, item_id, title, decision_text, body_text, "
+                "attachment_text, search_parts) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 docs,
             )
 

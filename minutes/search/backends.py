@@ -7,7 +7,9 @@ decision B, body and attachments C, compound parts D) with a GIN index, matched 
 SQLite: an FTS5 table (``minutes_item_fts``) whose index holds Snowball stems computed in
 Python (the same algorithm PostgreSQL's ``danish`` configuration uses), one stem per
 word. The stemmed rows live in ``minutes_searchdoc``; triggers copy them into FTS5 and
-remove them again. Ranked with ``bm25`` with column weights.
+remove them again. Ranked with ``bm25`` with column weights. FTS5 rows are keyed by
+meeting date (``doc_key``: day << 32 | item id, migration 0007), so FTS5's own rowid order
+is the archive's newest-first order and a date range is a rowid range.
 
 Both are created by migration 0002 and read the same ``ParsedQuery``. Snippets and
 highlighting are the same Python code for both (``minutes.search.snippets``).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from datetime import date
 
 from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
@@ -32,6 +35,30 @@ from minutes.textanalysis.stemming import stem, tokenize
 # FTS5 column order and bm25 weights: a title or decision match outweighs the body.
 FTS_COLUMNS = ("title", "decision_text", "body_text", "attachment_text", "search_parts")
 BM25_WEIGHTS = (10.0, 5.0, 1.0, 0.5, 0.3)
+
+DateRange = tuple[date | None, date | None]
+
+# SQLite: an FTS5 row's key is its meeting day << 32 | its item id (migration 0007).
+KEY_ID_MASK = 0xFFFFFFFF
+
+
+def doc_key(item_id: int, meeting_date: date) -> int:
+    """Return the FTS5 rowid of an item: newest-first order is descending key order."""
+    return (meeting_date.toordinal() << 32) | item_id
+
+
+def _day_keys(first: date | None, last: date | None) -> tuple[int, int]:
+    """Return the lowest and highest key of items met between ``first`` and ``last``."""
+    low = first.toordinal() << 32 if first else -(2**63)
+    high = ((last.toordinal() + 1) << 32) - 1 if last else 2**63 - 1
+    return low, high
+
+
+# The key of the outer item row, for correlated lookups (as doc_key; see migration 0007).
+_ITEM_KEY_SQL = (
+    "((CAST(julianday(minutes_agendaitem.meeting_date) - 1721424.5 AS INTEGER) << 32) "
+    "| minutes_agendaitem.id)"
+)
 
 
 class SearchBackend(ABC):
@@ -80,13 +107,25 @@ class SearchBackend(ABC):
         }
 
     def sample(
-        self, filtered: QuerySet, query: ParsedQuery, estimate: int | None, id_span: tuple[int, int]
+        self,
+        filtered: QuerySet,
+        query: ParsedQuery,
+        estimate: int | None,
+        id_span: tuple[int, int],
+        dates: DateRange | None = None,
     ) -> tuple[QuerySet, float] | None:
         """Return the matches of ``query`` among a fixed sample of ``filtered``, and its scale.
 
         The scale is items per sampled item: counts in the sample times the scale estimate
-        counts among all matches. None when the backend cannot sample cheaply.
+        counts among all matches. ``dates`` are the first and last meeting day the filters
+        allow, when they limit dates. None when the backend cannot sample cheaply.
         """
+        return None
+
+    def newest_ids(self, query: ParsedQuery, n: int, dates: DateRange | None = None) -> list[int] | None:
+        """Return the ids of the ``n`` newest items matching ``query`` (no filters but
+        ``dates``, first and last day, either may be None), newest first, as ORDER BY
+        -meeting_date, -id; None when the backend has no cheaper way than the service's."""
         return None
 
     def match_rowwise(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet | None:
@@ -160,7 +199,12 @@ class PostgresBackend(SearchBackend):
         )
 
     def sample(
-        self, filtered: QuerySet, query: ParsedQuery, estimate: int | None, id_span: tuple[int, int]
+        self,
+        filtered: QuerySet,
+        query: ParsedQuery,
+        estimate: int | None,
+        id_span: tuple[int, int],
+        dates: DateRange | None = None,
     ) -> tuple[QuerySet, float] | None:
         if not query.has_positive:
             return None  # filters alone would scan their rows to find the sampled ones
@@ -265,13 +309,13 @@ class SqliteBackend(SearchBackend):
     # FTS5 hands over all matching rowids at once (67,000 in 2 ms at 100k items) and the
     # covering index sorts them by date in ~20 ms: windows would only repeat that work.
     DATE_WINDOWS = False
-    # Sample: this many ranges of item ids (FTS5 rowids) spread over the archive, sized to
-    # hold about SAMPLE_MATCHES matches, between SAMPLE_MIN_IDS and SAMPLE_MAX_IDS ids.
+    # Sample: this many ranges of meeting days (FTS5 rowid ranges) spread over the archive,
+    # sized to hold about SAMPLE_MATCHES matches among SAMPLE_MIN_IDS to SAMPLE_MAX_IDS items.
     SAMPLE_WINDOWS = 40
     SAMPLE_MATCHES = 3_000
     SAMPLE_MIN_IDS = 5_000
     SAMPLE_MAX_IDS = 50_000
-    # Score candidates within their rowid range while it holds at most this many matches each.
+    # Score candidates within their key range while it holds at most this many matches each.
     SCORE_RANGE_FACTOR = 20
 
     def scores(
@@ -279,32 +323,64 @@ class SqliteBackend(SearchBackend):
     ) -> dict[int, tuple[float, float]]:
         # bm25() needs FTS5 to have run the query itself: joined to the candidates it ran the
         # whole query (287 ms for a common phrase at 1M items), one lookup per candidate cost
-        # 7 ms each. Asked for the candidates' rowid range, it reads only the matches there,
-        # which, ids growing with ingest, is about the candidates for the newest ones.
+        # 7 ms each. Asked for the candidates' key range, it reads only the matches there:
+        # keys are in date order, so for the newest matches the range holds just them.
         if not item_ids or not query.has_positive:
             return {}
-        low, high = min(item_ids), max(item_ids)
-        in_range = (high - low + 1) * (share if share is not None else 1.0)
+        with connection.cursor() as cursor:
+            placeholders = ", ".join("%s" for _ in item_ids)
+            cursor.execute(
+                f"SELECT min(doc_key), max(doc_key), count(*) FROM minutes_searchdoc "
+                f"WHERE item_id IN ({placeholders})",
+                item_ids,
+            )
+            low, high, found = cursor.fetchone()
+        if not found:
+            return {}
+        days = (high >> 32) - (low >> 32) + 1
+        in_range = days * self._items_per_day() * (share if share is not None else 1.0)
         if in_range > self.SCORE_RANGE_FACTOR * len(item_ids):
-            # Many more matches in the range than candidates (a filter picked them from all
-            # over the archive): the join, 65 ms for 500.
+            # Many more matches in the range than candidates (a filter picked them from years
+            # of the archive): the join, 65 ms for 500.
             return super().scores(item_ids, query)
         wanted = set(item_ids)
         exact_columns = " ".join(name for name in FTS_COLUMNS if name != "search_parts")
         where = "WHERE minutes_item_fts MATCH %s AND rowid BETWEEN %s AND %s"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT rowid FROM minutes_item_fts {where}",
+                f"SELECT rowid & {KEY_ID_MASK} FROM minutes_item_fts {where}",
                 [f"{{{exact_columns}}} : ({query.fts5_positive()})", low, high],
             )
             exact = {pk for (pk,) in cursor.fetchall() if pk in wanted}
             cursor.execute(
-                f"SELECT rowid, -{self._bm25()} FROM minutes_item_fts {where}",
+                f"SELECT rowid & {KEY_ID_MASK}, -{self._bm25()} FROM minutes_item_fts {where}",
                 [_scoring_fts5(query), low, high],
             )
             return {
                 pk: (1.0 if pk in exact else 0.0, score) for pk, score in cursor.fetchall() if pk in wanted
             }
+
+    def _key_span(self) -> tuple[int, int] | None:
+        # Each end alone: SQLite reads MIN or MAX of a rowid from the b-tree's edge.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT doc_key FROM minutes_searchdoc ORDER BY doc_key LIMIT 1")
+            first = cursor.fetchone()
+            cursor.execute("SELECT doc_key FROM minutes_searchdoc ORDER BY doc_key DESC LIMIT 1")
+            last = cursor.fetchone()
+        return (first[0], last[0]) if first and last else None
+
+    def _items_per_day(self) -> float:
+        """Return the archive's items per day of its date span (on average)."""
+        span = self._key_span()
+        if span is None:
+            return 1.0
+        with connection.cursor() as cursor:
+            # Each alone, answered from the ends of the item table's b-tree.
+            cursor.execute("SELECT min(id) FROM minutes_agendaitem")
+            first = cursor.fetchone()[0] or 0
+            cursor.execute("SELECT max(id) FROM minutes_agendaitem")
+            last = cursor.fetchone()[0] or 0
+        return (last - first + 1) / ((span[1] >> 32) - (span[0] >> 32) + 1)
 
     def count_matches(self, query: ParsedQuery) -> int | None:
         # FTS5 counts its own matches without touching the item table: 24 ms for a word in
@@ -318,46 +394,103 @@ class SqliteBackend(SearchBackend):
             )
             return cursor.fetchone()[0]
 
+    def newest_ids(self, query: ParsedQuery, n: int, dates: DateRange | None = None) -> list[int] | None:
+        # FTS5 walks its posting lists backwards from the newest key and stops after n: the
+        # newest 8,000 of 670,000 matches in a few ms, where testing items one by one down the
+        # date index took 300 ms.
+        if not query.has_positive:
+            return None
+        low, high = _day_keys(*(dates or (None, None)))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid & {KEY_ID_MASK} FROM minutes_item_fts WHERE minutes_item_fts MATCH %s "
+                "AND rowid BETWEEN %s AND %s ORDER BY rowid DESC LIMIT %s",
+                [query.fts5(), low, high, n],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+
     def sample(
-        self, filtered: QuerySet, query: ParsedQuery, estimate: int | None, id_span: tuple[int, int]
+        self,
+        filtered: QuerySet,
+        query: ParsedQuery,
+        estimate: int | None,
+        id_span: tuple[int, int],
+        dates: DateRange | None = None,
     ) -> tuple[QuerySet, float] | None:
         if not query.has_positive:
             return None
-        low, high = id_span
-        total = high - low + 1
+        days = self._sample_days(dates)
+        if days is None:
+            return None
+        first, last = days
+        # Items between those days: the id span for the whole archive, else counted.
+        total = id_span[1] - id_span[0] + 1 if dates is None else self._items_between(first, last)
+        if not total:
+            return None
         if not estimate and not filtered.query.where:
             # No count to size the sample by (a phrase): count the matches of a small one
             # first. A common phrase sampled at the largest size read ~27,000 matches (80 ms).
-            union, params, sampled = self._sample_union(query, low, high, self.SAMPLE_MIN_IDS)
+            union, params, windows = self._sample_union(query, first, last, self.SAMPLE_MIN_IDS / total)
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT count(*) FROM ({union})", params)
-                estimate = cursor.fetchone()[0] * total / max(sampled, 1)
+                in_pilot = cursor.fetchone()[0]
+            estimate = in_pilot * total / max(self._items_in(windows), 1)
         wanted = self.SAMPLE_MATCHES * total / estimate if estimate else self.SAMPLE_MAX_IDS
-        sampled_ids = int(min(total, self.SAMPLE_MAX_IDS, max(self.SAMPLE_MIN_IDS, wanted)))
-        union, params, sampled = self._sample_union(query, low, high, sampled_ids)
+        sampled_ids = min(total, self.SAMPLE_MAX_IDS, max(self.SAMPLE_MIN_IDS, wanted))
+        union, params, windows = self._sample_union(query, first, last, sampled_ids / total)
         sample = filtered.filter(
             RawSQL(f"minutes_agendaitem.id IN ({union})", params, output_field=BooleanField())
         )
-        return sample, total / max(sampled, 1)
+        return sample, total / max(self._items_in(windows), 1)
 
-    def _sample_union(self, query: ParsedQuery, low: int, high: int, ids: int) -> tuple[str, list, int]:
-        """Return SQL for the matches in SAMPLE_WINDOWS rowid ranges of ~``ids`` ids in all."""
-        total = high - low + 1
-        width = max(1, ids // self.SAMPLE_WINDOWS)
-        step = max(width, total // self.SAMPLE_WINDOWS)
+    def _sample_days(self, dates: DateRange | None) -> tuple[int, int] | None:
+        """Return the first and last meeting day (ordinals) to sample, within ``dates``."""
+        span = self._key_span()
+        if span is None:
+            return None
+        first, last = span[0] >> 32, span[1] >> 32
+        if dates is not None:
+            low, high = dates
+            first = max(first, low.toordinal()) if low else first
+            last = min(last, high.toordinal()) if high else last
+        return (first, last) if first <= last else None
+
+    def _sample_union(
+        self, query: ParsedQuery, first: int, last: int, share: float
+    ) -> tuple[str, list, list[tuple[int, int]]]:
+        """Return SQL for the matches in SAMPLE_WINDOWS ranges of days covering ``share`` of
+        the days from ``first`` to ``last``, and the ranges (first and last day of each)."""
+        days = last - first + 1
+        width = max(1, round(days * min(1.0, share) / self.SAMPLE_WINDOWS))
+        step = max(width, days // self.SAMPLE_WINDOWS)
         # Each range goes to FTS5 as a rowid constraint, which it answers by seeking in its
         # posting lists: only the sampled matches are read (9 ms for ~3,300 at 1M items,
         # where a filter on the item table made FTS5 hand over all 670,000 matches first).
-        selects, params, sampled = [], [], 0
-        for start in range(low, high + 1, step):
-            end = min(start + width - 1, high)
+        selects, params, windows = [], [], []
+        for start in range(first, last + 1, step):
+            end = min(start + width - 1, last)
             selects.append(
-                "SELECT rowid FROM minutes_item_fts "
+                f"SELECT rowid & {KEY_ID_MASK} FROM minutes_item_fts "
                 "WHERE minutes_item_fts MATCH %s AND rowid BETWEEN %s AND %s"
             )
-            params += [query.fts5(), start, end]
-            sampled += end - start + 1
-        return " UNION ALL ".join(selects), params, sampled
+            params += [query.fts5(), start << 32, ((end + 1) << 32) - 1]
+            windows.append((start, end))
+        return " UNION ALL ".join(selects), params, windows
+
+    def _items_in(self, windows: list[tuple[int, int]]) -> int:
+        """Count the items met on the days of ``windows`` (the date index alone)."""
+        if not windows:
+            return 0
+        counts = " + ".join(
+            "(SELECT count(*) FROM minutes_agendaitem WHERE meeting_date BETWEEN %s AND %s)" for _ in windows
+        )
+        params = [date.fromordinal(day).isoformat() for window in windows for day in window]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {counts}", params)
+            return cursor.fetchone()[0]
+
+    def _items_between(self, first: int, last: int) -> int:
+        return self._items_in([(first, last)])
 
     def match_rowwise(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet | None:
         # One FTS5 lookup per row (~20 µs): the newest 500 items with a word in two thirds of
@@ -366,7 +499,7 @@ class SqliteBackend(SearchBackend):
             return None
         sql = (
             "EXISTS (SELECT 1 FROM minutes_item_fts WHERE minutes_item_fts MATCH %s "
-            "AND minutes_item_fts.rowid = minutes_agendaitem.id)"
+            f"AND minutes_item_fts.rowid = {_ITEM_KEY_SQL})"
         )
         return queryset.filter(RawSQL(sql, [query.fts5()], output_field=BooleanField()))
 
@@ -375,7 +508,7 @@ class SqliteBackend(SearchBackend):
 
     def match(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
         # The MATCH text is built from quoted stems only, never from raw user input.
-        matches = "SELECT rowid FROM minutes_item_fts WHERE minutes_item_fts MATCH %s"
+        matches = f"SELECT rowid & {KEY_ID_MASK} FROM minutes_item_fts WHERE minutes_item_fts MATCH %s"
         if query.has_positive:
             sql, text = f"minutes_agendaitem.id IN ({matches})", query.fts5()
         else:
@@ -390,15 +523,21 @@ class SqliteBackend(SearchBackend):
         # Tested row by row: IN (…) would collect every exact match of the archive first.
         exact = RawSQL(
             "CASE WHEN EXISTS (SELECT 1 FROM minutes_item_fts WHERE minutes_item_fts MATCH %s "
-            "AND minutes_item_fts.rowid = minutes_agendaitem.id) THEN 1 ELSE 0 END",
+            f"AND minutes_item_fts.rowid = {_ITEM_KEY_SQL}) THEN 1 ELSE 0 END",
             [f"{{{exact_columns}}} : ({query.fts5_positive()})"],
             output_field=FloatField(),
         )
         # Join the FTS table so bm25() sees the MATCH. bm25 is lower for better matches;
-        # negate it so that a higher search_rank is better on both backends.
+        # negate it so that a higher search_rank is better on both backends. The join is
+        # stated both ways so that either side can lead: the item by its id, the FTS5 row
+        # by its key.
         return queryset.annotate(search_tier=exact).extra(
             tables=["minutes_item_fts"],
-            where=["minutes_item_fts.rowid = minutes_agendaitem.id", "minutes_item_fts MATCH %s"],
+            where=[
+                f"minutes_item_fts.rowid = {_ITEM_KEY_SQL}",
+                f"minutes_agendaitem.id = (minutes_item_fts.rowid & {KEY_ID_MASK})",
+                "minutes_item_fts MATCH %s",
+            ],
             params=[query.fts5()],
             select={"search_rank": f"-{self._bm25()}"},
         )
@@ -412,14 +551,22 @@ class SqliteBackend(SearchBackend):
                 placeholders = ", ".join("%s" for _ in batch)
                 cursor.execute(f"DELETE FROM minutes_searchdoc WHERE item_id IN ({placeholders})", batch)
                 cursor.execute(
-                    f"SELECT id, {columns} FROM minutes_agendaitem WHERE id IN ({placeholders})", batch
+                    f"SELECT id, meeting_date, {columns} FROM minutes_agendaitem "
+                    f"WHERE id IN ({placeholders})",
+                    batch,
                 )
                 rows = [
-                    (row[0], *(fts_text(value or "") for value in row[1:-1]), row[-1] or "")
+                    (
+                        doc_key(row[0], _as_date(row[1])),
+                        row[0],
+                        *(fts_text(value or "") for value in row[2:-1]),
+                        row[-1] or "",
+                    )
                     for row in cursor.fetchall()
                 ]
                 cursor.executemany(
-                    f"INSERT INTO minutes_searchdoc (item_id, {columns}) VALUES (%s, %s, %s, %s, %s, %s)",
+                    f"INSERT INTO minutes_searchdoc (doc_key, item_id, {columns}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     rows,
                 )
 
@@ -440,6 +587,11 @@ class SqliteBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(DISTINCT segid) FROM minutes_item_fts_idx")
             return cursor.fetchone()[0]
+
+
+def _as_date(value) -> date:
+    # A raw cursor on SQLite returns the DateField's text.
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 _BACKENDS = {backend.vendor: backend for backend in (PostgresBackend(), SqliteBackend())}

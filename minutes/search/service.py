@@ -198,13 +198,17 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
     with transaction.atomic():  # one snapshot for count, page and facets
         backend.prepare_search(query)
         unfiltered = query.is_empty and not filterset.form.changed_data
-        filters_active = bool(set(filterset.form.changed_data) - {"q", "sort"})
+        active = set(filterset.form.changed_data) - {"q", "sort"}
+        filters_active = bool(active)
+        # The dates the filters allow; for newest-first reads, only when dates are all they limit.
+        date_bounds = _filter_dates(filterset.form.cleaned_data)
+        dates = date_bounds if active <= DATE_FILTERS else None
         # Exact when the backend counts text matches cheaply and no filter narrows them.
         exact = backend.count_matches(query) if not filters_active else None
         estimate = exact if exact is not None else backend.estimate(matched)
         # The sample serves estimates and facets above the cap; an exact small count needs neither.
         needs_sample = not unfiltered and (exact is None or exact > COUNT_CAP)
-        sample = _sample(filtered, query, estimate, span) if needs_sample else None
+        sample = _sample(filtered, query, estimate, span, date_bounds) if needs_sample else None
         if exact is not None:
             skip_probe = exact > COUNT_CAP
         elif sample is not None:
@@ -239,7 +243,9 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         offset = (results.page - 1) * per_page
         count = len(probe) if probe is not None else COUNT_CAP + 1
         known = probe if probe is not None and not results.count_capped else None
-        windows = _Windows(filterset.form.cleaned_data, estimate, filtered, filters_active, exact, span)
+        windows = _Windows(
+            filterset.form.cleaned_data, estimate, filtered, filters_active, exact, span, dates
+        )
         rows = _page_rows(matched, query, sort, offset, per_page + 1, large, count, known, windows)
         results.has_next = len(rows) > per_page and results.page < max_page
         rows = rows[:per_page]
@@ -394,6 +400,8 @@ class _Windows:
     filters_active: bool = False
     text_matches: int | None = None  # items whose text matches, filters aside (if known)
     span: _IdSpan | None = None
+    # The dates the filters allow (first, last; either may be None) when they limit nothing else.
+    dates: tuple[date | None, date | None] | None = None
     filtered_items: int | None = None  # read when first needed
 
 
@@ -412,6 +420,10 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
         return list(queryset.values_list("id", flat=True)[:n])
 
     ordered = matched.order_by("-meeting_date", "-id")
+    if windows is not None and windows.dates is not None:
+        newest = get_backend().newest_ids(query, n, windows.dates)
+        if newest is not None:
+            return newest
     rowwise = _rowwise(n, query, windows)
     if rowwise is not None:
         return ids(rowwise.order_by("-meeting_date", "-id"))
@@ -497,6 +509,23 @@ def _date_span(filters: dict) -> tuple[date, date] | None:
     return (first, last) if first < last else None
 
 
+# Filters that only limit meeting dates.
+DATE_FILTERS = frozenset({"date_from", "date_to", "year"})
+
+
+def _filter_dates(filters: dict) -> tuple[date | None, date | None] | None:
+    """Return the first and last day the date filters allow (None: unbounded), or None
+    when no date can match (a year outside 1-9999)."""
+    first, last = filters.get("date_from"), filters.get("date_to")
+    year = filters.get("year")
+    if year is not None:
+        if not 1 <= year <= 9999:
+            return None
+        first = max(first, date(int(year), 1, 1)) if first else date(int(year), 1, 1)
+        last = min(last, date(int(year), 12, 31)) if last else date(int(year), 12, 31)
+    return first, last
+
+
 def _id_span() -> tuple[int, int]:
     # Two single-ended reads: SQLite answers MIN and MAX from the b-tree's ends only when
     # each stands alone (together they scanned an index: 7 ms at 100k items).
@@ -513,9 +542,17 @@ class Sample:
     scale: float  # items per sampled item
 
 
-def _sample(filtered: QuerySet, query: ParsedQuery, estimate: int | None, span: _IdSpan) -> Sample | None:
+def _sample(
+    filtered: QuerySet,
+    query: ParsedQuery,
+    estimate: int | None,
+    span: _IdSpan,
+    dates: tuple[date | None, date | None] | None = None,
+) -> Sample | None:
     """Read the matches among the backend's fixed sample of items, or None without one."""
-    found = get_backend().sample(filtered, query, estimate, span.bounds)
+    if dates == (None, None):
+        dates = None
+    found = get_backend().sample(filtered, query, estimate, span.bounds, dates)
     if found is None:
         return None
     queryset, scale = found

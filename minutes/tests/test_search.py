@@ -365,3 +365,30 @@ def test_search_page_has_one_search_box_and_folds_unused_filters(client, archive
     assert '<details class="filters" >' in page
     filtered = client.get("/search/", {"q": "budget", "date_from": "2024-01-01"}).content.decode()
     assert '<details class="filters" open>' in filtered
+
+
+def test_newest_first_follows_a_corrected_meeting_date(client, archive, monkeypatch):
+    """Large result sets are read newest first from the index: a corrected date must move."""
+    from datetime import date
+
+    from minutes.search import service
+
+    # Every result set counts as large here, so the newest-first path of big archives runs
+    # (on SQLite: FTS5 rows in date-key order; on PostgreSQL: date windows).
+    monkeypatch.setattr(service, "COUNT_CAP", 1)
+    monkeypatch.setattr(service, "APPROX_COUNT_MIN", 1)
+    # Newest first; on the same day, the later item first (as ORDER BY date, id descending).
+    newest = ["Boliger til en flygtning", "Modtagelse af flygtninge", "Varmestuen"]
+    assert titles(client, q="flygtninge", sort="newest") == newest
+    assert titles(client, q="flygtninge", sort="newest", year="2023") == ["Varmestuen"]
+    item = AgendaItem.objects.get(title="Varmestuen")
+    item.meeting_date = date(2026, 1, 2)  # as an edit in the admin would
+    item.save()
+    assert titles(client, q="flygtninge", sort="newest") == ["Varmestuen", *newest[:2]]
+    assert titles(client, q="flygtninge", sort="newest", year="2023") == []
+    assert titles(client, q="flygtninge", sort="newest", year="2026") == ["Varmestuen"]
+    AgendaItem.objects.filter(pk=item.pk).update(meeting_date=date(2020, 5, 5))  # a bulk update
+    assert titles(client, q="flygtninge", sort="newest") == newest
+    assert titles(client, q="flygtninge", sort="newest", date_from="2020-01-01", date_to="2020-12-31") == [
+        "Varmestuen"
+    ]
