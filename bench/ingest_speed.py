@@ -14,8 +14,10 @@ Two rates are printed: over the whole run, which includes starting and stopping 
 loading the compound lexicon (in each worker, or in this process), and from the first stored
 referat to the last, the rate of a long import. CPU time per referat is printed too, for this
 process (the writer) and for the workers: unlike the rates, it hardly depends on what else the
-machine is doing. Queries are not logged (DEBUG is left off, as in
-production); statements are counted with an execute wrapper.
+machine is doing. On PostgreSQL the CPU time of the server backend that serves this process's
+connection is printed as well (read from ``/proc``, so the server must run on this machine): it
+computes the generated ``tsvector`` column and the index entries. Queries are not logged (DEBUG is
+left off, as in production); statements are counted with an execute wrapper.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ def main() -> None:
         statements += 1
         return execute(sql, params, many, context)
 
+    server_pid = _server_pid(connection)
+    server_started = _process_cpu(server_pid)
     done = items = 0
     started, cpu_started, children_started = time.perf_counter(), time.process_time(), _children_cpu()
     with connection.execute_wrapper(count):
@@ -84,15 +88,39 @@ def main() -> None:
     writer_cpu = (time.process_time() - cpu_started) / done * 1000
     workers_cpu = (_children_cpu() - children_started) / done * 1000
     steady, steady_cpu = last - first, (cpu_last - cpu_first) / (done - 1) * 1000
+    server = ""
+    if server_pid is not None:
+        if _server_pid(connection) != server_pid:
+            raise SystemExit("the connection was reopened during the run; server CPU time is unknown")
+        server_cpu = (_process_cpu(server_pid) - server_started) / done * 1000
+        server = f", {server_cpu:.1f} ms in the server backend"
     print(
         f"{connection.vendor}, --jobs {args.jobs}: {done} referater, {items} items, "
         f"{statements / done:.0f} statements per referat\n"
         f"  whole run: {elapsed:.2f} s = {done / elapsed:.1f} referater/s, {items / elapsed:.0f} items/s "
         f"(first stored after {first - started:.2f} s); CPU per referat {writer_cpu:.1f} ms here, "
-        f"{workers_cpu:.1f} ms in workers\n"
+        f"{workers_cpu:.1f} ms in workers{server}\n"
         f"  first to last stored: {(done - 1) / steady:.1f} referater/s, "
         f"{(items - first_items) / steady:.0f} items/s; CPU per referat {steady_cpu:.1f} ms here"
     )
+
+
+def _server_pid(connection) -> int | None:
+    """Return the process id of the PostgreSQL backend serving ``connection`` (None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _process_cpu(pid: int | None) -> float:
+    """Return the user + system CPU seconds of process ``pid`` so far (0 when there is none)."""
+    if pid is None:
+        return 0.0
+    # Fields 14 and 15 of /proc/<pid>/stat, counted after the command name in parentheses.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
