@@ -16,8 +16,11 @@ SORT_OLDEST = "oldest"
 
 class AgendaItemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_query", label=_("Søgeord"))
+    # Chosen by slug, filtered by id: "municipality_id = 98" lets PostgreSQL walk the
+    # (municipality, date) index newest first; a join on the slug made it sort every item
+    # of the municipality first (45 ms instead of 7 for "budget" in Aarhus at 1M items).
     municipality = django_filters.ModelMultipleChoiceFilter(
-        field_name="municipality__slug",
+        method="filter_municipality",
         to_field_name="slug",
         queryset=Municipality.objects.all(),
         label=_("Kommune"),
@@ -51,11 +54,26 @@ class AgendaItemFilter(django_filters.FilterSet):
         model = AgendaItem
         fields: list[str] = []
 
+    def filtered_without(self, *names: str):
+        """Return the queryset with every filter but ``names`` applied (after ``is_valid()``)."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name not in names:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     def filter_query(self, queryset, name, value):
         query = parse_query(value)
         if query.is_empty:
             return queryset
         return get_backend().match(queryset, query)
+
+    def filter_municipality(self, queryset, name, value):
+        if not value:
+            return queryset
+        if len(value) == 1:
+            return queryset.filter(municipality=value[0])
+        return queryset.filter(municipality__in=value)
 
     def filter_closed(self, queryset, name, value):
         return queryset.filter(is_closed=value == "true")

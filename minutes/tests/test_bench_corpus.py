@@ -181,3 +181,36 @@ def test_newest_first_within_date_filters_is_exact_on_the_large_path(model, monk
     assert expected, "the filters should leave some matches"
     results = service.run(params, per_page=100)  # one page holds them all
     assert [hit.item.pk for hit in results.hits] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extra", ["", "dates", "outcome"])
+def test_newest_first_within_a_municipality_is_exact_on_the_large_path(model, monkeypatch, extra):
+    """Row-by-row reads down a municipality's dates must keep the exact date order."""
+    from django.db.models import Count
+    from django.http import QueryDict
+
+    from minutes.filters import AgendaItemFilter
+    from minutes.search import service
+
+    load(model, items=1200, seed=9, batch=400)
+    monkeypatch.setattr(service, "COUNT_CAP", 3)  # every result set here is "large"
+    monkeypatch.setattr(service, "APPROX_COUNT_MIN", 1)
+    counts = AgendaItem.objects.values("municipality__slug").annotate(n=Count("id")).order_by("-n")
+    slug = counts[0]["municipality__slug"]
+    items = AgendaItem.objects.filter(municipality__slug=slug)
+    query = f"q=kommune&municipality={slug}"
+    if extra == "dates":  # from its second meeting on
+        query += f"&date_from={sorted(set(items.values_list('meeting_date', flat=True)))[1]}"
+    elif extra == "outcome":
+        outcome = items.exclude(outcome="").values("outcome").annotate(n=Count("id")).order_by("-n")[0]
+        query += f"&outcome={outcome['outcome']}"
+    params = QueryDict(query + "&sort=newest")
+    expected_qs = AgendaItemFilter(params, queryset=AgendaItem.objects.all()).qs
+    matched = service.get_backend().match(expected_qs, service.parse_query("kommune"))
+    expected = list(matched.order_by("-meeting_date", "-id").values_list("id", flat=True)[:100])
+    assert expected, "the filters should leave some matches"
+    results = service.run(params, per_page=100)
+    assert [hit.item.pk for hit in results.hits] == expected
+    relevance = service.run(QueryDict(query), per_page=100)
+    assert {hit.item.pk for hit in relevance.hits} == set(expected)

@@ -123,6 +123,8 @@ def test_filters_combine_with_the_query_and_work_without_it(client, archive):
         "Budget for anlæg af cykelsti",
     }
     assert titles(client, q="flygtninge", municipality="andeby-kommune") == ["Varmestuen"]
+    both = titles(client, q="flygtninge", municipality=["andeby-kommune", "testby-kommune"], sort="newest")
+    assert both == ["Boliger til en flygtning", "Modtagelse af flygtninge", "Varmestuen"]
     teknik = Committee.objects.get(name="Teknikudvalget")
     assert set(titles(client, committee=teknik.pk)) == {
         "Busbane på Ringvejen",
