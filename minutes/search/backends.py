@@ -92,8 +92,12 @@ class SearchBackend(ABC):
         """Restrict ``queryset`` to the items ``ids`` (a page, ranking candidates)."""
         return queryset.filter(id__in=ids)
 
-    def count_matches(self, query: ParsedQuery) -> int | None:
-        """Return how many items' text matches ``query`` (no filters), when that is cheap."""
+    def count_matches(self, query: ParsedQuery, limit: int | None = None) -> int | None:
+        """Return how many items' text matches ``query`` (no filters), when that is cheap.
+
+        With ``limit``, counting stops after ``limit + 1`` matches: a result above ``limit``
+        says only "more".
+        """
         return None
 
     def count_text_matches(self, query: ParsedQuery) -> int | None:
@@ -104,13 +108,8 @@ class SearchBackend(ABC):
         """Return how many items ``queryset`` (filters, no words) holds, exactly or estimated."""
         return queryset.count()
 
-    def scores(
-        self, item_ids: list[int], query: ParsedQuery, share: float | None = None
-    ) -> dict[int, tuple[float, float]]:
-        """Return (tier, score) of these matching items; higher is better, as ``rank``.
-
-        ``share``, when known, is the share of all items whose text matches ``query``.
-        """
+    def scores(self, item_ids: list[int], query: ParsedQuery) -> dict[int, tuple[float, float]]:
+        """Return (tier, score) of these matching items; higher is better, as ``rank``."""
         ranked = self.rank(self.with_ids(_all_items(), item_ids), query)
         return {
             pk: (tier, score) for pk, tier, score in ranked.values_list("id", "search_tier", "search_rank")
@@ -348,50 +347,39 @@ class SqliteBackend(SearchBackend):
     SAMPLE_MATCHES = 3_000
     SAMPLE_MIN_IDS = 5_000
     SAMPLE_MAX_IDS = 50_000
-    # Score candidates within their key range while it holds at most this many matches each.
-    SCORE_RANGE_FACTOR = 20
 
-    def scores(
-        self, item_ids: list[int], query: ParsedQuery, share: float | None = None
-    ) -> dict[int, tuple[float, float]]:
-        # bm25() needs FTS5 to have run the query itself: joined to the candidates it ran the
-        # whole query (287 ms for a common phrase at 1M items), one lookup per candidate cost
-        # 7 ms each. Asked for the candidates' key range, it reads only the matches there:
-        # keys are in date order, so for the newest matches the range holds just them.
+    def scores(self, item_ids: list[int], query: ParsedQuery) -> dict[int, tuple[float, float]]:
+        # bm25() needs FTS5 to have run the query itself, and it counts the items holding
+        # each term over the whole index once per run (~20 ms for a word in most items at 1M
+        # items): asked for one candidate at a time it did that 500 times (2 s). So FTS5 runs
+        # once, over the candidates' key range (date order: for the newest matches the range
+        # holds just them), and only the candidates are scored: "+rowid IN (…)" is tested
+        # on each row FTS5 returns rather than handed to FTS5 as 500 separate lookups.
         if not item_ids or not query.has_positive:
             return {}
         with connection.cursor() as cursor:
             placeholders = ", ".join("%s" for _ in item_ids)
             cursor.execute(
-                f"SELECT min(doc_key), max(doc_key), count(*) FROM minutes_searchdoc "
-                f"WHERE item_id IN ({placeholders})",
-                item_ids,
+                f"SELECT doc_key FROM minutes_searchdoc WHERE item_id IN ({placeholders})", item_ids
             )
-            low, high, found = cursor.fetchone()
-        if not found:
+            keys = [key for (key,) in cursor.fetchall()]
+        if not keys:
             return {}
-        days = (high >> 32) - (low >> 32) + 1
-        in_range = days * self._items_per_day() * (share if share is not None else 1.0)
-        if in_range > self.SCORE_RANGE_FACTOR * len(item_ids):
-            # Many more matches in the range than candidates (a filter picked them from years
-            # of the archive): the join, 65 ms for 500.
-            return super().scores(item_ids, query)
-        wanted = set(item_ids)
         exact_columns = " ".join(name for name in FTS_COLUMNS if name != "search_parts")
-        where = "WHERE minutes_item_fts MATCH %s AND rowid BETWEEN %s AND %s"
+        in_keys = ", ".join("%s" for _ in keys)
+        where = f"WHERE minutes_item_fts MATCH %s AND rowid BETWEEN %s AND %s AND +rowid IN ({in_keys})"
+        bounds = [min(keys), max(keys), *keys]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT rowid & {KEY_ID_MASK} FROM minutes_item_fts {where}",
-                [f"{{{exact_columns}}} : ({query.fts5_positive()})", low, high],
+                [f"{{{exact_columns}}} : ({query.fts5_positive()})", *bounds],
             )
-            exact = {pk for (pk,) in cursor.fetchall() if pk in wanted}
+            exact = {pk for (pk,) in cursor.fetchall()}
             cursor.execute(
                 f"SELECT rowid & {KEY_ID_MASK}, -{self._bm25()} FROM minutes_item_fts {where}",
-                [_scoring_fts5(query), low, high],
+                [_scoring_fts5(query), *bounds],
             )
-            return {
-                pk: (1.0 if pk in exact else 0.0, score) for pk, score in cursor.fetchall() if pk in wanted
-            }
+            return {pk: (1.0 if pk in exact else 0.0, score) for pk, score in cursor.fetchall()}
 
     def _key_span(self) -> tuple[int, int] | None:
         # Each end alone: SQLite reads MIN or MAX of a rowid from the b-tree's edge.
@@ -402,30 +390,56 @@ class SqliteBackend(SearchBackend):
             last = cursor.fetchone()
         return (first[0], last[0]) if first and last else None
 
-    def _items_per_day(self) -> float:
-        """Return the archive's items per day of its date span (on average)."""
-        span = self._key_span()
-        if span is None:
-            return 1.0
+    # Text matches are counted exactly up to this many, and estimated above it.
+    TEXT_COUNT_LIMIT = 20_000
+
+    def count_matches(self, query: ParsedQuery, limit: int | None = None) -> int | None:
+        # FTS5 counts its own matches without touching the item table: under 1 ms for a rare
+        # word, but 30-45 ms for one in two thirds of 1M items, hence ``limit`` (the first
+        # 10,001 in ~1 ms). Phrases must read positions (114 ms for a common one), so they
+        # are only counted up to a limit.
+        if not query.has_positive:
+            return None
+        matches = "SELECT 1 FROM minutes_item_fts WHERE minutes_item_fts MATCH %s"
+        if limit is not None:
+            sql, params = f"SELECT count(*) FROM ({matches} LIMIT %s)", [query.fts5(), limit + 1]
+        elif any(c.phrase for group in query.groups for c in group):
+            return None
+        else:
+            sql, params = f"SELECT count(*) FROM ({matches})", [query.fts5()]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def count_text_matches(self, query: ParsedQuery) -> int | None:
+        # Exact up to TEXT_COUNT_LIMIT, else from a small sample (a few ms instead of 45).
+        counted = self.count_matches(query, limit=self.TEXT_COUNT_LIMIT)
+        if counted is None or counted <= self.TEXT_COUNT_LIMIT:
+            return counted
+        return self._pilot_estimate(query)
+
+    def _pilot_estimate(self, query: ParsedQuery, days: tuple[int, int] | None = None, total: int = 0) -> int:
+        """Estimate the text matches of ``query`` from SAMPLE_MIN_IDS items in day ranges."""
+        if days is None:
+            days = self._sample_days(None)
+            if days is None:
+                return 0
+            total = self._item_total()
+        union, params, windows = self._sample_union(query, *days, self.SAMPLE_MIN_IDS / max(total, 1))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({union})", params)
+            in_pilot = cursor.fetchone()[0]
+        return round(in_pilot * total / max(self._items_in(windows), 1))
+
+    def _item_total(self) -> int:
+        """Return the span of item ids: the archive's item count, give or take deletions."""
         with connection.cursor() as cursor:
             # Each alone, answered from the ends of the item table's b-tree.
             cursor.execute("SELECT min(id) FROM minutes_agendaitem")
             first = cursor.fetchone()[0] or 0
             cursor.execute("SELECT max(id) FROM minutes_agendaitem")
             last = cursor.fetchone()[0] or 0
-        return (last - first + 1) / ((span[1] >> 32) - (span[0] >> 32) + 1)
-
-    def count_matches(self, query: ParsedQuery) -> int | None:
-        # FTS5 counts its own matches without touching the item table: 24 ms for a word in
-        # two thirds of 1M items, under 1 ms for a rare one. Phrases must read positions
-        # (114 ms for a common one): those are estimated from the sample instead.
-        if not query.has_positive or any(c.phrase for group in query.groups for c in group):
-            return None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM minutes_item_fts WHERE minutes_item_fts MATCH %s", [query.fts5()]
-            )
-            return cursor.fetchone()[0]
+        return last - first + 1 if last else 0
 
     def newest_ids(self, query: ParsedQuery, n: int, dates: DateRange | None = None) -> list[int] | None:
         # FTS5 walks its posting lists backwards from the newest key and stops after n: the
@@ -461,13 +475,10 @@ class SqliteBackend(SearchBackend):
         if not total:
             return None
         if not estimate and not filtered.query.where:
-            # No count to size the sample by (a phrase): count the matches of a small one
-            # first. A common phrase sampled at the largest size read ~27,000 matches (80 ms).
-            union, params, windows = self._sample_union(query, first, last, self.SAMPLE_MIN_IDS / total)
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT count(*) FROM ({union})", params)
-                in_pilot = cursor.fetchone()[0]
-            estimate = in_pilot * total / max(self._items_in(windows), 1)
+            # No count to size the sample by (more matches than the count's limit, or a
+            # phrase): count the matches of a small one first. A common phrase sampled at the
+            # largest size read ~27,000 matches (80 ms).
+            estimate = self._pilot_estimate(query, (first, last), total)
         wanted = self.SAMPLE_MATCHES * total / estimate if estimate else self.SAMPLE_MAX_IDS
         sampled_ids = min(total, self.SAMPLE_MAX_IDS, max(self.SAMPLE_MIN_IDS, wanted))
         union, params, windows = self._sample_union(query, first, last, sampled_ids / total)
@@ -561,16 +572,13 @@ class SqliteBackend(SearchBackend):
             output_field=FloatField(),
         )
         # Join the FTS table so bm25() sees the MATCH. bm25 is lower for better matches;
-        # negate it so that a higher search_rank is better on both backends. The join is
-        # stated both ways so that either side can lead: the item by its id, the FTS5 row
-        # by its key.
+        # negate it so that a higher search_rank is better on both backends. The join names
+        # the FTS5 row by the item's key only, so the items lead and FTS5 is asked for one
+        # rowid each: stated the other way too, SQLite led with every match of the query
+        # (217 ms for 500 candidates of "budget" at 1M items).
         return queryset.annotate(search_tier=exact).extra(
             tables=["minutes_item_fts"],
-            where=[
-                f"minutes_item_fts.rowid = {_ITEM_KEY_SQL}",
-                f"minutes_agendaitem.id = (minutes_item_fts.rowid & {KEY_ID_MASK})",
-                "minutes_item_fts MATCH %s",
-            ],
+            where=[f"minutes_item_fts.rowid = {_ITEM_KEY_SQL}", "minutes_item_fts MATCH %s"],
             params=[query.fts5()],
             select={"search_rank": f"-{self._bm25()}"},
         )

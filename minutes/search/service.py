@@ -200,14 +200,20 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
         # The dates the filters allow; for newest-first reads, only when dates are all they limit.
         date_bounds = _filter_dates(filterset.form.cleaned_data)
         dates = date_bounds if active <= DATE_FILTERS else None
-        # Exact when the backend counts text matches cheaply and no filter narrows them.
-        exact = backend.count_matches(query) if not filters_active else None
+        # Exact when the backend counts text matches cheaply and no filter narrows them;
+        # past the cap, the sample tells how many.
+        exact = backend.count_matches(query, limit=COUNT_CAP) if not filters_active else None
+        beyond_cap = exact is not None and exact > COUNT_CAP
+        if beyond_cap:
+            exact = None
         estimate = exact if exact is not None else backend.estimate(matched)
         # The sample serves estimates and facets above the cap; an exact small count needs neither.
-        needs_sample = not unfiltered and (exact is None or exact > COUNT_CAP)
+        needs_sample = not unfiltered and exact is None
         sample = _sample(filtered, query, estimate, span, date_bounds) if needs_sample else None
-        if exact is not None:
-            skip_probe = exact > COUNT_CAP
+        if exact is not None or beyond_cap:
+            skip_probe = beyond_cap
+            if beyond_cap and sample is not None:
+                estimate = max(COUNT_CAP + 1, round(len(sample.rows) * sample.scale))
         elif sample is not None:
             # The sample's count, scaled, is a better estimate than the planner's, which
             # multiplies selectivities as if words and filters were independent.
@@ -363,7 +369,7 @@ def _page_rows(
             else _newest(matched, RANK_CANDIDATES, query, windows)
         )
         # Ranked in Python from one score per candidate; ties keep the date order.
-        scores = get_backend().scores(candidates, query, _text_share(windows))
+        scores = get_backend().scores(candidates, query)
         order = sorted(
             range(len(candidates)), key=lambda i: (*(-x for x in scores.get(candidates[i], (0, 0))), i)
         )
@@ -446,13 +452,6 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
         if len(found) >= n:
             return found
         width *= 4
-
-
-def _text_share(windows: _Windows | None) -> float | None:
-    """Return the share of all items whose text matches, if known without a query."""
-    if windows is None or windows.text_matches is None or windows.span is None:
-        return None
-    return windows.text_matches / max(1, windows.span.items)
 
 
 def _dense(windows: _Windows | None) -> bool:
