@@ -490,7 +490,10 @@ def _rowwise(n: int, query: ParsedQuery, windows: _Windows | None) -> QuerySet |
         )
     items = windows.filtered_items
     if windows.text_matches is None:
-        windows.text_matches = backend.count_text_matches(query)
+        # Without filters the match estimate is one of the text matches already.
+        windows.text_matches = (
+            windows.estimate if not windows.filters_active else backend.count_text_matches(query)
+        )
     # Collecting reads every text match, whatever the filters keep.
     collected = windows.text_matches or windows.estimate
     if n * items / windows.estimate * backend.ROWWISE_COST_RATIO > collected:

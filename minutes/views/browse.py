@@ -19,7 +19,10 @@ from django.db.models.functions import ExtractYear, TruncMonth
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -202,6 +205,27 @@ class ActivityChart:
     first_year: int
     last_year: int
     plot_height: float = 60.0
+
+    @property
+    def bars_svg(self) -> SafeString:
+        """The bars as SVG elements. Built here, not by the template: 240 bars of a 20-year
+        committee took ~10 ms of template filters (a third of the page)."""
+        return format_html_join(
+            "",
+            '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>',
+            (
+                (
+                    "bar selected" if bar.selected else "bar",
+                    f"{bar.x:.1f}",
+                    f"{bar.y:.1f}",
+                    f"{bar.width:.1f}",
+                    f"{bar.height:.1f}",
+                    bar.label,
+                )
+                for bar in self.bars
+            ),
+        )
+
     height: float = 76.0
 
 
@@ -260,8 +284,9 @@ def _activity_chart(committee: Committee, selected_year: int | None) -> Activity
         if not n_meetings and not n_items:
             continue
         height = max(2.0, chart.plot_height * n_items / peak)
-        label = "{month}: {meetings}, {items}".format(
-            month=date_format(dt.date(year, month, 1), "F Y"),
+        label = "{month} {year}: {meetings}, {items}".format(
+            month=MONTHS[month],  # as the date format "F Y"
+            year=year,
             meetings=ngettext("%(n)s møde", "%(n)s møder", n_meetings) % {"n": n_meetings},
             items=ngettext("%(n)s punkt", "%(n)s punkter", n_items) % {"n": n_items},
         )
