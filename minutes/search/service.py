@@ -357,6 +357,13 @@ def _page_rows(
         return by_id(newest[offset : offset + limit])
     if sort == SORT_NEWEST and offset + limit <= COUNT_CAP + PER_PAGE:
         return by_id(_newest(matched, offset + limit, query, windows)[offset : offset + limit])
+    if sort == SORT_RELEVANCE and known is not None and len(known) <= RANK_ALL_LIMIT:
+        # Every match is known: rank them all in Python from one score each, ties newest
+        # first (as _ordered). On SQLite, ranking by a join let the planner lead with every
+        # FTS5 match (90-430 ms for 391 matches at 1M items).
+        scores = get_backend().scores([row[4] for row in known], query)
+        ranked = sorted(known, key=lambda r: (*scores.get(r[4], (0.0, 0.0)), r[5], r[4]), reverse=True)
+        return by_id([row[4] for row in ranked[offset : offset + limit]])
     if sort != SORT_RELEVANCE or (not capped and count <= RANK_ALL_LIMIT):
         return page(_ordered(matched, query, sort), offset, offset + limit)
     rows: list[AgendaItem] = []
