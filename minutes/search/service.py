@@ -437,6 +437,10 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
         newest = get_backend().newest_ids(query, n, windows.dates)
         if newest is not None:
             return newest
+    if windows is not None and _streamed(n, query, windows):
+        newest = get_backend().newest_ids(query, n, _filter_dates(windows.filters), windows.filtered)
+        if newest is not None:
+            return newest
     rowwise = _rowwise(n, query, windows)
     if rowwise is not None:
         return ids(rowwise.order_by("-meeting_date", "-id"))
@@ -471,6 +475,37 @@ def _dense(windows: _Windows | None) -> bool:
     if windows is None or not windows.estimate or windows.span is None:
         return False
     return windows.estimate >= WALK_MIN_SHARE * windows.span.items
+
+
+def _streamed(n: int, query: ParsedQuery, windows: _Windows) -> bool:
+    """Tell whether reading the full-text index newest first, checking each match against
+    the filters, beats walking the filtered items and testing each one's text.
+
+    Streaming checks about n × (items in the filters' dates) / (filtered items) matches, a
+    primary-key lookup each (~2 µs on SQLite); walking tests n × (filtered items) / (matches)
+    items, a full-text lookup each (~17 µs). "kommune" in 2019 among approved items at 1M:
+    ~1,300 checks instead of ~1,100 tests; "budget" in one municipality: ~50,000 checks
+    instead of ~1,800 tests, so that one walks.
+    """
+    backend = get_backend()
+    dates = _filter_dates(windows.filters)
+    if (
+        not backend.STREAMS_NEWEST
+        or not query.has_positive
+        or dates is None
+        or not windows.filters_active
+        or windows.filtered is None
+        or not windows.estimate
+        or windows.span is None
+    ):
+        return False
+    if windows.filtered_items is None:
+        windows.filtered_items = backend.count_filtered(windows.filtered)
+    filtered = max(windows.filtered_items, 1)
+    in_dates = backend.count_items_between(*dates) if dates != (None, None) else windows.span.items
+    streamed = n * in_dates / filtered * backend.STREAM_CHECK_COST
+    walked = n * filtered / windows.estimate * backend.ROWWISE_TEST_COST
+    return streamed < walked
 
 
 def _rowwise(n: int, query: ParsedQuery, windows: _Windows | None) -> QuerySet | None:

@@ -184,9 +184,11 @@ def test_newest_first_within_date_filters_is_exact_on_the_large_path(model, monk
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("stream", [False, True], ids=["walk", "stream"])
 @pytest.mark.parametrize("extra", ["", "dates", "outcome"])
-def test_newest_first_within_a_municipality_is_exact_on_the_large_path(model, monkeypatch, extra):
-    """Row-by-row reads down a municipality's dates must keep the exact date order."""
+def test_newest_first_within_a_municipality_is_exact_on_the_large_path(model, monkeypatch, extra, stream):
+    """Newest-first reads with filters keep the exact date order, whether they walk the
+    filtered items or (SQLite) stream the index's matches newest first through the filters."""
     from django.db.models import Count
     from django.http import QueryDict
 
@@ -196,6 +198,8 @@ def test_newest_first_within_a_municipality_is_exact_on_the_large_path(model, mo
     load(model, items=1200, seed=9, batch=400)
     monkeypatch.setattr(service, "COUNT_CAP", 3)  # every result set here is "large"
     monkeypatch.setattr(service, "APPROX_COUNT_MIN", 1)
+    backend = service.get_backend()
+    monkeypatch.setattr(backend, "STREAM_CHECK_COST", 0.0 if stream else 1e9)
     counts = AgendaItem.objects.values("municipality__slug").annotate(n=Count("id")).order_by("-n")
     slug = counts[0]["municipality__slug"]
     items = AgendaItem.objects.filter(municipality__slug=slug)
