@@ -74,6 +74,8 @@ class SearchBackend(ABC):
     # Whether newest_ids can read the index newest first with filters (see service._streamed),
     # and the cost (µs) of checking a match against the filters and of testing one item's text.
     STREAMS_NEWEST = False
+    # Whether an exclusion's matches must all be read (counted exactly) to find its newest ones.
+    EXACT_EXCLUSIONS = True
     STREAM_CHECK_COST = 2.0
     ROWWISE_TEST_COST = 17.0
 
@@ -465,6 +467,7 @@ class SqliteBackend(SearchBackend):
         return last - first + 1 if last else 0
 
     STREAMS_NEWEST = True
+    EXACT_EXCLUSIONS = False
 
     def newest_ids(
         self, query: ParsedQuery, n: int, dates: DateRange | None = None, filtered: QuerySet | None = None

@@ -158,6 +158,17 @@ def test_thousands_of_matches_are_counted_from_the_sample_and_say_so(client, mod
     # Few matches are still counted exactly.
     rare = service.run(QueryDict("q=ponyridning"))
     assert not rare.count_approximate
+    # An exclusion is estimated where the backend finds its newest matches without reading
+    # them all (SQLite), and counted exactly where it does not (PostgreSQL).
+    backend = service.get_backend()
+    excluding = {"q": "kommune -budget", "date_from": "2000-01-01"}
+    exact_excluding = backend.match(AgendaItem.objects.all(), service.parse_query("kommune -budget")).count()
+    excluded = service.run(QueryDict(urlencode(excluding)))
+    assert excluded.count_approximate is not backend.EXACT_EXCLUSIONS
+    if excluded.count_approximate:
+        assert abs(excluded.count - exact_excluding) < exact_excluding * 0.35
+    else:
+        assert excluded.count == exact_excluding
 
 
 @pytest.mark.django_db
