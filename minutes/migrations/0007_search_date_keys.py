@@ -36,6 +36,30 @@ def doc_key_sql(date_column: str, id_column: str) -> str:
     return f"((CAST(julianday({date_column}) - 1721424.5 AS INTEGER) << 32) | {id_column})"
 
 
+def _doc_triggers(key: str) -> list[str]:
+    """The triggers that copy ``minutes_searchdoc`` rows into FTS5 under the rowid ``key``."""
+    return [
+        f"""
+        CREATE TRIGGER minutes_searchdoc_ai AFTER INSERT ON minutes_searchdoc BEGIN
+            INSERT INTO minutes_item_fts(rowid, {_COLUMNS}) VALUES (new.{key}, {_NEW});
+        END
+        """,
+        f"""
+        CREATE TRIGGER minutes_searchdoc_ad AFTER DELETE ON minutes_searchdoc BEGIN
+            INSERT INTO minutes_item_fts(minutes_item_fts, rowid, {_COLUMNS})
+            VALUES ('delete', old.{key}, {_OLD});
+        END
+        """,
+        f"""
+        CREATE TRIGGER minutes_searchdoc_au AFTER UPDATE ON minutes_searchdoc BEGIN
+            INSERT INTO minutes_item_fts(minutes_item_fts, rowid, {_COLUMNS})
+            VALUES ('delete', old.{key}, {_OLD});
+            INSERT INTO minutes_item_fts(rowid, {_COLUMNS}) VALUES (new.{key}, {_NEW});
+        END
+        """,
+    ]
+
+
 _OLD_TRIGGERS = [
     "DROP TRIGGER IF EXISTS minutes_searchdoc_ai",
     "DROP TRIGGER IF EXISTS minutes_searchdoc_ad",
@@ -69,24 +93,7 @@ FORWARDS = [
     )
     """,
     "INSERT INTO minutes_item_fts(minutes_item_fts) VALUES ('rebuild')",
-    f"""
-    CREATE TRIGGER minutes_searchdoc_ai AFTER INSERT ON minutes_searchdoc BEGIN
-        INSERT INTO minutes_item_fts(rowid, {_COLUMNS}) VALUES (new.doc_key, {_NEW});
-    END
-    """,
-    f"""
-    CREATE TRIGGER minutes_searchdoc_ad AFTER DELETE ON minutes_searchdoc BEGIN
-        INSERT INTO minutes_item_fts(minutes_item_fts, rowid, {_COLUMNS})
-        VALUES ('delete', old.doc_key, {_OLD});
-    END
-    """,
-    f"""
-    CREATE TRIGGER minutes_searchdoc_au AFTER UPDATE ON minutes_searchdoc BEGIN
-        INSERT INTO minutes_item_fts(minutes_item_fts, rowid, {_COLUMNS})
-        VALUES ('delete', old.doc_key, {_OLD});
-        INSERT INTO minutes_item_fts(rowid, {_COLUMNS}) VALUES (new.doc_key, {_NEW});
-    END
-    """,
+    *_doc_triggers("doc_key"),
     # Deleting an item (directly or by cascade) takes its index entry with it.
     """
     CREATE TRIGGER minutes_agendaitem_search_ad AFTER DELETE ON minutes_agendaitem BEGIN
@@ -125,24 +132,7 @@ BACKWARDS = [
     """,
     # Rebuilt from the stems (an external-content 'rebuild' would read the item table's text).
     f"INSERT INTO minutes_item_fts(rowid, {_COLUMNS}) SELECT item_id, {_COLUMNS} FROM minutes_searchdoc",
-    f"""
-    CREATE TRIGGER minutes_searchdoc_ai AFTER INSERT ON minutes_searchdoc BEGIN
-        INSERT INTO minutes_item_fts(rowid, {_COLUMNS}) VALUES (new.item_id, {_NEW});
-    END
-    """,
-    f"""
-    CREATE TRIGGER minutes_searchdoc_ad AFTER DELETE ON minutes_searchdoc BEGIN
-        INSERT INTO minutes_item_fts(minutes_item_fts, rowid, {_COLUMNS})
-        VALUES ('delete', old.item_id, {_OLD});
-    END
-    """,
-    f"""
-    CREATE TRIGGER minutes_searchdoc_au AFTER UPDATE ON minutes_searchdoc BEGIN
-        INSERT INTO minutes_item_fts(minutes_item_fts, rowid, {_COLUMNS})
-        VALUES ('delete', old.item_id, {_OLD});
-        INSERT INTO minutes_item_fts(rowid, {_COLUMNS}) VALUES (new.item_id, {_NEW});
-    END
-    """,
+    *_doc_triggers("item_id"),
     """
     CREATE TRIGGER minutes_agendaitem_search_ad AFTER DELETE ON minutes_agendaitem BEGIN
         DELETE FROM minutes_searchdoc WHERE item_id = old.id;
