@@ -76,6 +76,8 @@ class SearchBackend(ABC):
     STREAMS_NEWEST = False
     # Whether an exclusion's matches must all be read (counted exactly) to find its newest ones.
     EXACT_EXCLUSIONS = True
+    # Whether the exact count of a narrow filter may test its items one by one (service._probe_source).
+    ROWWISE_PROBE = False
     STREAM_CHECK_COST = 2.0
     ROWWISE_TEST_COST = 17.0
 
@@ -468,6 +470,7 @@ class SqliteBackend(SearchBackend):
 
     STREAMS_NEWEST = True
     EXACT_EXCLUSIONS = False
+    ROWWISE_PROBE = True
 
     def newest_ids(
         self, query: ParsedQuery, n: int, dates: DateRange | None = None, filtered: QuerySet | None = None

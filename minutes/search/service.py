@@ -233,6 +233,9 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
             and estimate >= APPROX_COUNT_MIN
             and len(sample.rows) >= APPROX_MIN_SAMPLE_ROWS
         )
+        windows = _Windows(
+            filterset.form.cleaned_data, estimate, filtered, filters_active, exact, span, dates
+        )
         if skip_probe:
             # Far more matches than the cap: reading 10,001 of them only to say "more than
             # 10,000" cost ~100 ms at 1M items (building the GIN bitmap of every match).
@@ -244,15 +247,12 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
             probe = None
             results.count, results.count_approximate = _round2(estimate), True
         else:
-            probe = _probe(matched)
+            probe = _probe(_probe_source(matched, filtered, query, filters_active, windows))
             results.count, results.count_capped = min(len(probe), COUNT_CAP), len(probe) > COUNT_CAP
         large = results.count_capped or results.count_approximate
         offset = (results.page - 1) * per_page
         count = len(probe) if probe is not None else COUNT_CAP + 1
         known = probe if probe is not None and not results.count_capped else None
-        windows = _Windows(
-            filterset.form.cleaned_data, estimate, filtered, filters_active, exact, span, dates
-        )
         rows = _page_rows(matched, query, sort, offset, per_page + 1, large, count, known, windows)
         results.has_next = len(rows) > per_page and results.page < max_page
         rows = rows[:per_page]
@@ -279,6 +279,31 @@ def _notice_text(code: str) -> str:
             "Søgningen bestod kun af meget almindelige ord (fx »og«, »i«), som ikke kan søges på."
         ),
     }.get(code, code)
+
+
+def _probe_source(
+    matched: QuerySet, filtered: QuerySet, query: ParsedQuery, filters_active: bool, windows: _Windows
+) -> QuerySet:
+    """Return what the probe reads: the matches, or the filtered items tested one by one.
+
+    When a filter keeps few items, testing each (~17 µs on SQLite) beats collecting every
+    match of the words first (~1.6 µs each): "budget" in a committee of 780 items at 1M items
+    collected all 303,000 matches (~200 ms). The same cost ratio as ``_rowwise``.
+    """
+    backend = get_backend()
+    if not backend.ROWWISE_PROBE or not filters_active or not query.has_positive:
+        return matched
+    rowwise = backend.match_rowwise(filtered, query)
+    if rowwise is None:
+        return matched
+    if windows.filtered_items is None:
+        windows.filtered_items = backend.count_filtered(filtered)
+    if windows.text_matches is None:
+        windows.text_matches = backend.count_text_matches(query)
+    text = windows.text_matches
+    if text and windows.filtered_items * backend.ROWWISE_COST_RATIO < text:
+        return rowwise
+    return matched
 
 
 def _probe(queryset: QuerySet, limit: int | None = COUNT_CAP + 1) -> list[tuple]:

@@ -229,3 +229,26 @@ def test_newest_first_within_a_municipality_is_exact_on_the_large_path(model, mo
     assert [hit.item.pk for hit in results.hits] == expected
     relevance = service.run(QueryDict(query), per_page=100)
     assert {hit.item.pk for hit in relevance.hits} == set(expected)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ratio", [1e9, 0.0], ids=["collect", "row-by-row"])
+def test_exact_count_of_a_narrow_filter_is_the_same_row_by_row(model, monkeypatch, ratio):
+    """The probe may test a narrow filter's items one by one (SQLite): same count, same facets."""
+    from django.db.models import Count
+    from django.http import QueryDict
+
+    from minutes.search import service
+
+    load(model, items=400, seed=6, batch=200)
+    backend = service.get_backend()
+    monkeypatch.setattr(backend, "ROWWISE_COST_RATIO", ratio)
+    committee = AgendaItem.objects.values("committee").annotate(n=Count("id")).order_by("-n")[0]["committee"]
+    matched = backend.match(AgendaItem.objects.filter(committee=committee), service.parse_query("kommune"))
+    results = service.run(QueryDict(f"q=kommune&committee={committee}&sort=newest"), per_page=100)
+    assert not results.count_approximate and results.count == matched.count() > 0
+    assert [hit.item.pk for hit in results.hits] == list(
+        matched.order_by("-meeting_date", "-id").values_list("id", flat=True)[:100]
+    )
+    years = Counter(d.year for d in matched.values_list("meeting_date", flat=True))
+    assert {int(f.value): f.count for f in results.facets["year"]} == dict(years)
