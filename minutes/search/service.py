@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from minutes.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, AgendaItemFilter
 from minutes.models import AgendaItem, Committee, Municipality, Outcome
-from minutes.search.backends import get_backend
+from minutes.search.backends import get_backend, item_id_span
 from minutes.search.query import ParsedQuery, parse_query
 from minutes.search.snippets import MARK_END, MARK_START, Highlighter
 
@@ -234,7 +234,13 @@ def run(params, *, per_page: int = PER_PAGE) -> SearchResults:
             and len(sample.rows) >= APPROX_MIN_SAMPLE_ROWS
         )
         windows = _Windows(
-            filterset.form.cleaned_data, estimate, filtered, filters_active, exact, span, dates
+            estimate=estimate,
+            filtered=filtered,
+            filters_active=filters_active,
+            text_matches=exact,
+            span=span,
+            dates=dates,
+            date_bounds=date_bounds,
         )
         if skip_probe:
             # Far more matches than the cap: reading 10,001 of them only to say "more than
@@ -296,12 +302,8 @@ def _probe_source(
     rowwise = backend.match_rowwise(filtered, query)
     if rowwise is None:
         return matched
-    if windows.filtered_items is None:
-        windows.filtered_items = backend.count_filtered(filtered)
-    if windows.text_matches is None:
-        windows.text_matches = backend.count_text_matches(query)
-    text = windows.text_matches
-    if text and windows.filtered_items * backend.ROWWISE_COST_RATIO < text:
+    text = windows.text_count(query)
+    if text and windows.filtered_count() * backend.ROWWISE_COST_RATIO < text:
         return rowwise
     return matched
 
@@ -421,7 +423,7 @@ class _IdSpan:
 
     @cached_property
     def bounds(self) -> tuple[int, int]:
-        return _id_span()
+        return item_id_span()
 
     @property
     def items(self) -> int:
@@ -433,7 +435,6 @@ class _IdSpan:
 class _Windows:
     """What ``_newest`` plans with: the filters' dates, the match estimate, the filtered items."""
 
-    filters: dict
     estimate: int | None = None
     filtered: QuerySet | None = None
     filters_active: bool = False
@@ -441,7 +442,26 @@ class _Windows:
     span: _IdSpan | None = None
     # The dates the filters allow (first, last; either may be None) when they limit nothing else.
     dates: tuple[date | None, date | None] | None = None
+    # The dates the filters allow, whatever else they limit (None: no date can match).
+    date_bounds: tuple[date | None, date | None] | None = (None, None)
     filtered_items: int | None = None  # read when first needed
+
+    def filtered_count(self) -> int:
+        """Return (once) how many items the filters keep: counted or estimated by the backend."""
+        if self.filtered_items is None:
+            self.filtered_items = (
+                get_backend().count_filtered(self.filtered) if self.filters_active else self.span.items
+            )
+        return self.filtered_items
+
+    def text_count(self, query: ParsedQuery) -> int | None:
+        """Return (once) how many items' text matches, filters aside, if the backend can tell."""
+        if self.text_matches is None:
+            # Without filters the match estimate is one of the text matches already.
+            self.text_matches = (
+                self.estimate if not self.filters_active else get_backend().count_text_matches(query)
+            )
+        return self.text_matches
 
 
 def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | None = None) -> list[int]:
@@ -464,7 +484,7 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
         if newest is not None:
             return newest
     if windows is not None and _streamed(n, query, windows):
-        newest = get_backend().newest_ids(query, n, _filter_dates(windows.filters), windows.filtered)
+        newest = get_backend().newest_ids(query, n, windows.date_bounds, windows.filtered)
         if newest is not None:
             return newest
     rowwise = _rowwise(n, query, windows)
@@ -474,7 +494,7 @@ def _newest(matched: QuerySet, n: int, query: ParsedQuery, windows: _Windows | N
     # against its tsvector: three windows took 790 ms at 1M items, where a walk down the
     # date index stops after the first n matches.
     use_windows = get_backend().DATE_WINDOWS and not query.excluded and not _dense(windows)
-    span = _date_span(windows.filters if windows else {}) if use_windows else None
+    span = _date_span(windows.date_bounds if windows else (None, None)) if use_windows else None
     if span is None:
         return ids(ordered)
     first, last = span
@@ -514,7 +534,7 @@ def _streamed(n: int, query: ParsedQuery, windows: _Windows) -> bool:
     instead of ~1,800 tests, so that one walks.
     """
     backend = get_backend()
-    dates = _filter_dates(windows.filters)
+    dates = windows.date_bounds
     if (
         not backend.STREAMS_NEWEST
         or not query.has_positive
@@ -525,9 +545,7 @@ def _streamed(n: int, query: ParsedQuery, windows: _Windows) -> bool:
         or windows.span is None
     ):
         return False
-    if windows.filtered_items is None:
-        windows.filtered_items = backend.count_filtered(windows.filtered)
-    filtered = max(windows.filtered_items, 1)
+    filtered = max(windows.filtered_count(), 1)
     in_dates = backend.count_items_between(*dates) if dates != (None, None) else windows.span.items
     streamed = n * in_dates / filtered * backend.STREAM_CHECK_COST
     walked = n * filtered / windows.estimate * backend.ROWWISE_TEST_COST
@@ -548,40 +566,27 @@ def _rowwise(n: int, query: ParsedQuery, windows: _Windows | None) -> QuerySet |
     """
     if windows is None or windows.filtered is None or not windows.estimate or windows.span is None:
         return None
-    rowwise = get_backend().match_rowwise(windows.filtered, query)
+    backend = get_backend()
+    rowwise = backend.match_rowwise(windows.filtered, query)
     if rowwise is None:
         return None
-    backend = get_backend()
-    if windows.filtered_items is None:
-        windows.filtered_items = (
-            backend.count_filtered(windows.filtered) if windows.filters_active else windows.span.items
-        )
-    items = windows.filtered_items
-    if windows.text_matches is None:
-        # Without filters the match estimate is one of the text matches already.
-        windows.text_matches = (
-            windows.estimate if not windows.filters_active else backend.count_text_matches(query)
-        )
     # Collecting reads every text match, whatever the filters keep.
-    collected = windows.text_matches or windows.estimate
-    if n * items / windows.estimate * backend.ROWWISE_COST_RATIO > collected:
+    collected = windows.text_count(query) or windows.estimate
+    if n * windows.filtered_count() / windows.estimate * backend.ROWWISE_COST_RATIO > collected:
         return None
     return rowwise
 
 
-def _date_span(filters: dict) -> tuple[date, date] | None:
-    """Return the first and last meeting date of the archive, within the filters' dates."""
+def _date_span(bounds: tuple[date | None, date | None] | None) -> tuple[date, date] | None:
+    """Return the first and last meeting date of the archive within ``bounds`` (the filters'
+    dates, see _filter_dates), or None when no window can help."""
     dates = AgendaItem.objects.order_by("meeting_date").values_list("meeting_date", flat=True)
     first, last = dates.first(), dates.last()
-    if first is None:
+    if first is None or bounds is None:
         return None
-    bounds = [(filters.get("date_from"), filters.get("date_to"))]
-    year = filters.get("year")
-    if year is not None and 1 <= year <= 9999:
-        bounds.append((date(int(year), 1, 1), date(int(year), 12, 31)))
-    for low, high in bounds:
-        first = max(first, low) if low else first
-        last = min(last, high) if high else last
+    low, high = bounds
+    first = max(first, low) if low else first
+    last = min(last, high) if high else last
     return (first, last) if first < last else None
 
 
@@ -600,13 +605,6 @@ def _filter_dates(filters: dict) -> tuple[date | None, date | None] | None:
         first = max(first, date(int(year), 1, 1)) if first else date(int(year), 1, 1)
         last = min(last, date(int(year), 12, 31)) if last else date(int(year), 12, 31)
     return first, last
-
-
-def _id_span() -> tuple[int, int]:
-    # Two single-ended reads: SQLite answers MIN and MAX from the b-tree's ends only when
-    # each stands alone (together they scanned an index: 7 ms at 100k items).
-    ids = AgendaItem.objects.order_by("id").values_list("id", flat=True)
-    return ids.first() or 0, ids.last() or 0
 
 
 FacetCounts = dict[str, Counter]
