@@ -670,6 +670,10 @@ def main() -> None:
     from minutes.models import AgendaItem
 
     result["items_in_database"] = AgendaItem.objects.count()
+    # As archive_site.wsgi does in every server process: the views are timed in this one.
+    from minutes.serving import prepare_process
+
+    prepare_process()
     result["size"] = database_size()
     if "ingest" not in args.skip:
         result["ingest"] = ingest_throughput(rounds_text=4, rounds_pdf=2)
