@@ -21,8 +21,8 @@ def prepare_process() -> None:
     Python documentation suggests for pre-forking servers: objects alive now are never
     collected again, and later collections no longer walk them.
     """
-    from django.template.loader import get_template
     from django.template.exceptions import TemplateDoesNotExist
+    from django.template.loader import get_template
 
     from minutes.search import parse_query
     from minutes.textanalysis.compounds import default_decompounder

@@ -72,6 +72,9 @@ ARCHIVE_FACETS_CACHE_SECONDS = 300
 WALK_MIN_SHARE = 0.1
 
 
+_OUTCOME_LABELS = dict(Outcome.choices)
+
+
 @dataclass
 class Hit:
     item: AgendaItem
@@ -101,7 +104,8 @@ class Hit:
 
     @property
     def outcome_label(self) -> str:
-        return self.item.get_outcome_display()
+        # Not get_outcome_display(), which rebuilds the choices' dict on every call.
+        return str(_OUTCOME_LABELS.get(self.item.outcome, self.item.outcome))
 
 
 @dataclass
@@ -840,7 +844,7 @@ def _facets(counts: FacetCounts, params) -> dict[str, list[FacetValue]]:
         ),
         key=lambda r: (-r[2], r[3]),
     )[:FACET_LIMIT]
-    labels = dict(Outcome.choices)
+    labels = _OUTCOME_LABELS
     return {
         "municipality": build("municipality", municipality_rows),
         "committee": build("committee", [(pk, label, n) for pk, label, n, _ in committee_rows]),

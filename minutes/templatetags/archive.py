@@ -1,10 +1,14 @@
-"""Template helpers for the browsing pages: outcome labels, decision paragraphs, sections."""
+"""Template helpers: outcome labels, decision paragraphs, sections, search facets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from minutes.models import Decision, Outcome, SectionKind
 
@@ -95,3 +99,28 @@ def web_url(value: str) -> str:
     """Return ``value`` if it is an http(s) URL, else "" (third-party data; no javascript: links)."""
     value = (value or "").strip()
     return value if value.lower().startswith(("https://", "http://")) else ""
+
+
+@register.simple_tag
+def facet_items(values, approximate: bool) -> SafeString:
+    """The ``<li>`` elements of one facet. Built here, not by the template: a search page shows
+    ~60 facet values, whose ~500 variable lookups took ~2 ms of its ~6 ms of rendering."""
+    estimated = gettext("anslået ud fra en stikprøve")
+    approx = format_html('<abbr title="{}">ca.</abbr> ', estimated) if approximate else ""
+    remove = gettext("Fjern filter")
+    return format_html_join(
+        "",
+        '<li{}><a href="{}"{}>{}</a> <span class="count">{}{}</span>{}</li>',
+        (
+            (
+                SafeString(' class="selected"') if f.selected else "",
+                f.url,
+                format_html(' aria-current="true" title="{}"', remove) if f.selected else "",
+                f.label,
+                approx,
+                intcomma(f.count),
+                SafeString(' <span aria-hidden="true">✕</span>') if f.selected else "",
+            )
+            for f in values
+        ),
+    )

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils.html import escape
 from fpdf import FPDF
 
 from minutes.ingest import attach_file, ingest_path
@@ -170,6 +171,12 @@ def test_facets_count_and_filter(client, archive):
     assert [hit.item.title for hit in filtered.hits] == ["Cykelsti langs åen"]
     selected = next(f for f in filtered.facets["year"] if f.selected)
     assert "year" not in selected.url  # clicking a selected facet removes it
+    # On the page: a link per value with its count; the selected one marked and removable.
+    page = client.get("/search/" + year_2024.url).content.decode()
+    unselected = next(f for f in filtered.facets["outcome"] if not f.selected)
+    assert f'<a href="{escape(unselected.url)}">{unselected.label}</a> <span class="count">1</span>' in page
+    removable = f'<a href="{escape(selected.url)}" aria-current="true" title="Fjern filter">2024</a>'
+    assert f'<li class="selected">{removable}' in page
 
 
 def test_ordering_relevance_newest_oldest(client, archive):
