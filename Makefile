@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup lexicon run serve migrate sample test test-sqlite test-postgres lint format browser-deps messages bench clean
+.PHONY: help setup lexicon run serve migrate sample test test-sqlite test-postgres lint format browser-deps gettext-deps messages bench clean
 
 help:
 	@echo "make run     - set up, migrate the embedded SQLite archive, load sample data, serve on http://$(HOST):$(PORT)"
@@ -49,7 +49,16 @@ browser-deps:
 	    || echo "Could not install chromium: browser tests will be skipped (they fail under CI)"; \
 	fi
 
-test: setup browser-deps test-sqlite test-postgres
+# GNU gettext: a test extracts the UI's messages to check every one has an English translation.
+gettext-deps:
+	@if ! command -v xgettext >/dev/null 2>&1; then \
+	  echo "Installing GNU gettext for the translation test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  ($$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null) \
+	    || echo "Could not install gettext: the translation test will fail"; \
+	fi
+
+test: setup browser-deps gettext-deps test-sqlite test-postgres
 
 test-sqlite: setup
 	@echo "== tests on SQLite =="
@@ -76,8 +85,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 messages: setup
-	cd minutes && DEBUG=1 ../$(PY) ../manage.py compilemessages
-	DEBUG=1 $(PY) manage.py compilemessages
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
