@@ -8,9 +8,9 @@ set -e
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 # 1M: a naive scan takes 10-45 s a query (one run each); Datasette 2-7 s for common words.
-$PY bench/run.py --backend postgresql --items 1000000 --repeats 11 --datasette-repeats 3 --naive-repeats 1 \
+$PY bench/run.py --backend postgresql --items 1000000 --repeats 21 --datasette-repeats 3 --naive-repeats 1 \
   --json var/bench/postgresql_1000000.json > var/bench/run_postgresql_1000000.log 2>&1
-$PY bench/run.py --backend sqlite --items 1000000 --repeats 11 --datasette-repeats 3 --naive-repeats 1 \
+$PY bench/run.py --backend sqlite --items 1000000 --repeats 21 --datasette-repeats 3 --naive-repeats 1 \
   --json var/bench/sqlite_1000000.json > var/bench/run_sqlite_1000000.log 2>&1
 for size in 100000 10000; do
   for backend in postgresql sqlite; do
