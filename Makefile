@@ -40,23 +40,24 @@ run: sample
 	DEBUG=1 $(PY) manage.py run_jobs & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# Install Debian package $(2) when command $(1) is missing (with sudo when not root);
+# $(3) says what it is for, $(4) what happens without it.
+define debian-package
+	@if ! command -v $(1) >/dev/null 2>&1; then \
+	  echo "Installing Debian's $(2) $(3)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  ($$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null) \
+	    || echo "Could not install $(2): $(4)"; \
+	fi
+endef
+
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  ($$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	    || echo "Could not install chromium: browser tests will be skipped (they fail under CI)"; \
-	fi
+	$(call debian-package,chromium,chromium,for the browser tests,browser tests will be skipped (they fail under CI))
 
 # GNU gettext: a test extracts the UI's messages to check every one has an English translation.
 gettext-deps:
-	@if ! command -v xgettext >/dev/null 2>&1; then \
-	  echo "Installing GNU gettext for the translation test"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  ($$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null) \
-	    || echo "Could not install gettext: the translation test will fail"; \
-	fi
+	$(call debian-package,xgettext,gettext,for the translation test,the translation test will fail)
 
 test: setup browser-deps gettext-deps test-sqlite test-postgres
 
