@@ -35,6 +35,18 @@ class Outcome(models.TextChoices):
     OTHER = parsed.OUTCOME_OTHER, _("Andet")
 
 
+_OUTCOME_LABELS = dict(Outcome.choices)
+
+
+def outcome_label(code: str) -> str:
+    """Return the readable label of an outcome code ("approved" → "Godkendt"), "" for none.
+
+    A dict read, not ``get_outcome_display()``, which rebuilds the choices' dict on every call
+    (20 times for a page of search results).
+    """
+    return str(_OUTCOME_LABELS.get(code, code or ""))
+
+
 class SectionKind(models.TextChoices):
     RESUME = parsed.SECTION_RESUME, _("Resumé")
     CASE_FLOW = parsed.SECTION_CASE_FLOW, _("Sagens gang")

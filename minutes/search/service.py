@@ -36,7 +36,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from minutes.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, AgendaItemFilter
-from minutes.models import AgendaItem, Committee, Municipality, Outcome
+from minutes.models import AgendaItem, Committee, Municipality
+from minutes.models import outcome_label as label_of_outcome
 from minutes.search.backends import get_backend, item_id_span
 from minutes.search.query import ParsedQuery, parse_query
 from minutes.search.snippets import MARK_END, MARK_START, Highlighter
@@ -72,9 +73,6 @@ ARCHIVE_FACETS_CACHE_SECONDS = 300
 WALK_MIN_SHARE = 0.1
 
 
-_OUTCOME_LABELS = dict(Outcome.choices)
-
-
 @dataclass
 class Hit:
     item: AgendaItem
@@ -104,8 +102,7 @@ class Hit:
 
     @property
     def outcome_label(self) -> str:
-        # Not get_outcome_display(), which rebuilds the choices' dict on every call.
-        return str(_OUTCOME_LABELS.get(self.item.outcome, self.item.outcome))
+        return label_of_outcome(self.item.outcome)
 
 
 @dataclass
@@ -844,7 +841,6 @@ def _facets(counts: FacetCounts, params) -> dict[str, list[FacetValue]]:
         ),
         key=lambda r: (-r[2], r[3]),
     )[:FACET_LIMIT]
-    labels = _OUTCOME_LABELS
     return {
         "municipality": build("municipality", municipality_rows),
         "committee": build("committee", [(pk, label, n) for pk, label, n, _ in committee_rows]),
@@ -854,7 +850,7 @@ def _facets(counts: FacetCounts, params) -> dict[str, list[FacetValue]]:
         "outcome": build(
             "outcome",
             [
-                (o, str(labels.get(o, o)), n)
+                (o, label_of_outcome(o), n)
                 for o, n in sorted(counts["outcome"].items(), key=lambda r: (-r[1], r[0]))
             ],
         ),

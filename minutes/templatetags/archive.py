@@ -10,21 +10,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from minutes.models import Decision, Outcome, SectionKind
+from minutes.models import Decision, SectionKind, outcome_label
 
 register = template.Library()
 
 # A section longer than this is folded into a <details> element on meeting and item pages.
 LONG_SECTION_CHARS = 700
 
-_OUTCOME_LABELS = dict(Outcome.choices)
 _SECTION_LABELS = dict(SectionKind.choices)
 
 
-@register.filter
-def outcome_label(code: str) -> str:
-    """Return the readable label of an outcome code ("approved" → "Godkendt")."""
-    return str(_OUTCOME_LABELS.get(code, code or ""))
+register.filter("outcome_label", outcome_label)
 
 
 @register.filter
